@@ -1,0 +1,247 @@
+//! The service's configuration: every environment variable it reads, read once at start-up.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use migration::database_url::DatabaseSettings;
+use serde::Deserialize;
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Everything the service can be told, from the environment (and an optional `.env`).
+///
+/// Each field is the lower-cased name of its variable; the README's table documents them.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Config {
+    /// `HOST`: the address to listen on.
+    #[serde(default = "defaults::host")]
+    pub host: IpAddr,
+    /// `PORT`: the port to listen on.
+    #[serde(default = "defaults::port")]
+    pub port: u16,
+    /// `DB_MAX_CONNECTIONS`: the size of the database pool.
+    #[serde(default = "defaults::db_max_connections")]
+    pub db_max_connections: u32,
+    /// `DB_CONNECT_TIMEOUT_SECS`: how long to wait for a pooled connection before a request
+    /// is answered "service unavailable".
+    #[serde(default = "defaults::db_connect_timeout_secs")]
+    pub db_connect_timeout_secs: u64,
+    /// `DB_ECHO`: log every SQL statement.
+    #[serde(default)]
+    pub db_echo: bool,
+    /// `RUN_MIGRATIONS`: apply pending migrations at start-up.
+    #[serde(default = "defaults::yes")]
+    pub run_migrations: bool,
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins browsers may call from; `*` for any.
+    #[serde(default = "defaults::cors_allowed_origins")]
+    pub cors_allowed_origins: Vec<String>,
+    /// `LOG_FORMAT`: `text` or `json`.
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// `RUST_LOG`: the log filter, e.g. `info` or `api=debug,sea_orm=warn`.
+    #[serde(default = "defaults::rust_log")]
+    pub rust_log: String,
+    /// `GRAPHQL_DEFAULT_PAGE_SIZE`: connection page size when neither `first` nor `last` is
+    /// given.
+    #[serde(default = "defaults::graphql_default_page_size")]
+    pub graphql_default_page_size: u64,
+    /// `GRAPHQL_MAX_PAGE_SIZE`: the largest `first`/`last` accepted.
+    #[serde(default = "defaults::graphql_max_page_size")]
+    pub graphql_max_page_size: u64,
+    /// `GRAPHQL_MAX_DEPTH`: the deepest query accepted.
+    #[serde(default = "defaults::graphql_max_depth")]
+    pub graphql_max_depth: usize,
+    /// `GRAPHQL_MAX_COMPLEXITY`: the costliest query accepted (a connection costs its page
+    /// size times its selection).
+    #[serde(default = "defaults::graphql_max_complexity")]
+    pub graphql_max_complexity: usize,
+    /// `GRAPHQL_INTROSPECTION`: answer introspection queries (switch off to hide the schema).
+    #[serde(default = "defaults::yes")]
+    pub graphql_introspection: bool,
+    /// `MAX_BODY_BYTES`: the largest request body accepted.
+    #[serde(default = "defaults::max_body_bytes")]
+    pub max_body_bytes: usize,
+    /// `DATABASE_URL`, or the seed's `DB_*` variables: where the data lives.
+    #[serde(skip)]
+    pub database: DatabaseSettings,
+}
+
+mod defaults {
+    use super::*;
+
+    pub fn host() -> IpAddr {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    }
+    pub fn port() -> u16 {
+        8000
+    }
+    pub fn db_max_connections() -> u32 {
+        10
+    }
+    pub fn db_connect_timeout_secs() -> u64 {
+        5
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn cors_allowed_origins() -> Vec<String> {
+        vec!["http://localhost".into(), "http://localhost:3000".into()]
+    }
+    pub fn rust_log() -> String {
+        "info".into()
+    }
+    pub fn graphql_default_page_size() -> u64 {
+        100
+    }
+    pub fn graphql_max_page_size() -> u64 {
+        1000
+    }
+    pub fn graphql_max_depth() -> usize {
+        12
+    }
+    pub fn graphql_max_complexity() -> usize {
+        50_000
+    }
+    pub fn max_body_bytes() -> usize {
+        1024 * 1024
+    }
+}
+
+/// A configuration value that cannot be used; the message names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Reads the process environment (call `dotenvy::dotenv()` first to honour `.env`).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_iter(std::env::vars().collect::<Vec<_>>())
+    }
+
+    /// Reads the configuration from these variables; tests use it to avoid the process
+    /// environment.
+    pub fn from_iter(
+        vars: impl IntoIterator<Item = (String, String)> + Clone,
+    ) -> Result<Self, ConfigError> {
+        let mut config: Self = envy::from_iter(vars.clone()).map_err(describe)?;
+        config.database = envy::from_iter(vars).map_err(describe)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The defaults, as if no variable were set.
+    pub fn defaults() -> Self {
+        Self::from_iter(Vec::new()).expect("the defaults are valid")
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |message: &str| Err(ConfigError(message.to_owned()));
+        if self.db_max_connections == 0 {
+            return fail("DB_MAX_CONNECTIONS: must be at least 1");
+        }
+        if self.graphql_default_page_size == 0 {
+            return fail("GRAPHQL_DEFAULT_PAGE_SIZE: must be at least 1");
+        }
+        if self.graphql_max_page_size < self.graphql_default_page_size {
+            return fail("GRAPHQL_MAX_PAGE_SIZE: must be at least GRAPHQL_DEFAULT_PAGE_SIZE");
+        }
+        if let Err(error) = tracing_subscriber::EnvFilter::try_new(&self.rust_log) {
+            return Err(ConfigError(format!("RUST_LOG: {error}")));
+        }
+        for origin in &self.cors_allowed_origins {
+            if origin != "*" && axum::http::HeaderValue::from_str(origin).is_err() {
+                return Err(ConfigError(format!(
+                    "CORS_ALLOWED_ORIGINS: {origin:?} is not a valid origin"
+                )));
+            }
+        }
+        self.database
+            .url()
+            .map(drop)
+            .map_err(ConfigError)
+    }
+
+    /// The socket address to listen on.
+    pub fn listen_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.port)
+    }
+
+    /// The database URL, resolved from `DATABASE_URL` or the `DB_*` variables.
+    pub fn database_url(&self) -> String {
+        self.database
+            .url()
+            .expect("validated when the configuration was read")
+    }
+}
+
+/// envy names the variable for parse errors but not for unknown enum values; this adds it.
+fn describe(error: envy::Error) -> ConfigError {
+    let text = error.to_string();
+    if text.contains("unknown variant") && !text.contains("provided by") {
+        return ConfigError(format!("LOG_FORMAT: {text}"));
+    }
+    ConfigError(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let config = Config::defaults();
+        assert_eq!(config.listen_addr().to_string(), "127.0.0.1:8000");
+        assert!(config.run_migrations);
+        assert_eq!(
+            config.cors_allowed_origins,
+            ["http://localhost", "http://localhost:3000"]
+        );
+        assert_eq!(config.database_url(), migration::database_url::DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn values_are_read_from_upper_case_variables() {
+        let config = Config::from_iter(vars(&[
+            ("PORT", "9001"),
+            ("CORS_ALLOWED_ORIGINS", "https://a.example,https://b.example"),
+            ("LOG_FORMAT", "json"),
+            ("DATABASE_URL", "postgres://u@h/d"),
+        ]))
+        .expect("valid");
+        assert_eq!(config.port, 9001);
+        assert_eq!(config.cors_allowed_origins.len(), 2);
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.database_url(), "postgres://u@h/d");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        for (name, value) in [
+            ("PORT", "eighty"),
+            ("RUN_MIGRATIONS", "maybe"),
+            ("LOG_FORMAT", "xml"),
+            ("DB_MAX_CONNECTIONS", "0"),
+            ("RUST_LOG", "api=loud"),
+            ("DB_DRIVER", "oracle"),
+            ("HOST", "not-an-ip"),
+        ] {
+            let error = Config::from_iter(vars(&[(name, value)])).expect_err(name);
+            assert!(error.to_string().contains(name), "{name}: {error}");
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The `Customer` type with its queries and mutations.
+
+use async_graphql::{
+    Context, ID, InputObject, MaybeUndefined, Object, Result,
+};
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use service::customer::{self as customers, CustomerPatch as ServicePatch, NewCustomer};
+use service::Patch;
+
+use super::connection::{CountOf, CustomerConnection, PageArgs, TodoConnection};
+use super::error::{ServiceResultExt, bad_input};
+use crate::events::{ChangeKind, Events};
+use super::ids::{NodeType, encode_node_id};
+use super::loader::{CustomerTodosKey, Loaders};
+
+/// A person or organisation that todos can be for.
+#[derive(Clone, Debug)]
+pub struct Customer {
+    pub(crate) model: customers::Customer,
+}
+
+impl From<customers::Customer> for Customer {
+    fn from(model: customers::Customer) -> Self {
+        Self { model }
+    }
+}
+
+#[Object]
+impl Customer {
+    /// Globally unique, opaque id (Relay `Node`); use `customerId` for the number.
+    pub async fn id(&self) -> ID {
+        ID(encode_node_id(NodeType::Customer, self.model.customer_id))
+    }
+
+    /// The customer's number, as the REST routes use it.
+    async fn customer_id(&self) -> i32 {
+        self.model.customer_id
+    }
+
+    /// Given name; never blank.
+    async fn first_name(&self) -> &str {
+        &self.model.first_name
+    }
+
+    /// Middle name, if any.
+    async fn middle_name(&self) -> Option<&str> {
+        self.model.middle_name.as_deref()
+    }
+
+    /// Family name; never blank.
+    async fn last_name(&self) -> &str {
+        &self.model.last_name
+    }
+
+    /// Name suffix such as "Jr.", if any.
+    async fn suffix(&self) -> Option<&str> {
+        self.model.suffix.as_deref()
+    }
+
+    /// Email address, unique among customers; its domain is stored lower-cased.
+    async fn email(&self) -> &str {
+        &self.model.email
+    }
+
+    /// Phone number as entered, if any.
+    async fn phone(&self) -> Option<&str> {
+        self.model.phone.as_deref()
+    }
+
+    /// When the customer was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+
+    /// When the customer was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+
+    /// This customer's todos, oldest first. Read in one batch for all customers of a page.
+    #[graphql(complexity = "super::connection_cost(first, last, child_complexity)")]
+    async fn todos(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many todos from the start (after `after`).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return only todos after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many todos from the end (before `before`).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return only todos before this cursor.")] before: Option<String>,
+    ) -> Result<TodoConnection> {
+        let request = PageArgs { first, after, last, before }.to_request(ctx, NodeType::Todo)?;
+        let customer_id = self.model.customer_id;
+        let page = ctx
+            .data::<Loaders>()?
+            .customer_todos
+            .load_one(CustomerTodosKey { customer_id, request })
+            .await
+            .gql()?
+            .unwrap_or_else(|| service::Page {
+                items: Vec::new(),
+                has_previous_page: false,
+                has_next_page: false,
+            });
+        Ok(TodoConnection::new(page, CountOf::TodosOfCustomer(customer_id)))
+    }
+}
+
+/// The fields of a new customer.
+#[derive(Debug, InputObject)]
+pub struct CreateCustomerInput {
+    /// Given name; must not be blank.
+    pub first_name: String,
+    /// Middle name.
+    pub middle_name: Option<String>,
+    /// Family name; must not be blank.
+    pub last_name: String,
+    /// Name suffix such as "Jr.".
+    pub suffix: Option<String>,
+    /// A valid email address no other customer has.
+    pub email: String,
+    /// Phone number, free text.
+    pub phone: Option<String>,
+}
+
+impl From<CreateCustomerInput> for NewCustomer {
+    fn from(input: CreateCustomerInput) -> Self {
+        Self {
+            first_name: input.first_name,
+            middle_name: input.middle_name,
+            last_name: input.last_name,
+            suffix: input.suffix,
+            email: input.email,
+            phone: input.phone,
+        }
+    }
+}
+
+/// Changes to a customer: an omitted field is left as it is, an explicit `null` clears an
+/// optional field (and is refused for a required one).
+#[derive(Debug, Default, InputObject)]
+pub struct CustomerPatch {
+    /// New given name; must not be blank or null.
+    pub first_name: MaybeUndefined<String>,
+    /// New middle name, or null to clear it.
+    pub middle_name: MaybeUndefined<String>,
+    /// New family name; must not be blank or null.
+    pub last_name: MaybeUndefined<String>,
+    /// New suffix, or null to clear it.
+    pub suffix: MaybeUndefined<String>,
+    /// New email; valid, not taken, not null.
+    pub email: MaybeUndefined<String>,
+    /// New phone, or null to clear it.
+    pub phone: MaybeUndefined<String>,
+}
+
+/// A required field of a patch: absent keeps it, `null` is refused.
+pub(crate) fn required<T>(field: &str, value: MaybeUndefined<T>) -> Result<Patch<T>> {
+    match value {
+        MaybeUndefined::Undefined => Ok(Patch::Keep),
+        MaybeUndefined::Null => Err(bad_input(field, format!("{field} cannot be null"))),
+        MaybeUndefined::Value(value) => Ok(Patch::Set(value)),
+    }
+}
+
+/// An optional field of a patch: absent keeps it, `null` clears it.
+pub(crate) fn nullable<T>(value: MaybeUndefined<T>) -> Patch<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => Patch::Keep,
+        MaybeUndefined::Null => Patch::Set(None),
+        MaybeUndefined::Value(value) => Patch::Set(Some(value)),
+    }
+}
+
+impl CustomerPatch {
+    fn into_service(self) -> Result<ServicePatch> {
+        Ok(ServicePatch {
+            first_name: required("firstName", self.first_name)?,
+            middle_name: nullable(self.middle_name),
+            last_name: required("lastName", self.last_name)?,
+            suffix: nullable(self.suffix),
+            email: required("email", self.email)?,
+            phone: nullable(self.phone),
+        })
+    }
+}
+
+/// Customer look-ups.
+#[derive(Default)]
+pub struct CustomerQuery;
+
+#[Object]
+impl CustomerQuery {
+    /// The customer with this number, or null if there is none.
+    async fn customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer's number (`customerId`).")] customer_id: i32,
+    ) -> Result<Option<Customer>> {
+        Ok(ctx
+            .data::<Loaders>()?
+            .customers
+            .load_one(customer_id)
+            .await
+            .gql()?
+            .map(Customer::from))
+    }
+
+    /// The customer with this email (compared as stored: domain lower-cased), or null.
+    async fn customer_by_email(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The email address to look for.")] email: String,
+    ) -> Result<Option<Customer>> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(customers::find_by_email(db, &email).await.gql()?.map(Customer::from))
+    }
+
+    /// Customers in `customerId` order, a page at a time.
+    #[graphql(complexity = "super::connection_cost(first, last, child_complexity)")]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many customers from the start (after `after`).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return only customers after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many customers from the end (before `before`).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return only customers before this cursor.")] before: Option<String>,
+    ) -> Result<CustomerConnection> {
+        let request =
+            PageArgs { first, after, last, before }.to_request(ctx, NodeType::Customer)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let page = customers::page(db, request).await.gql()?;
+        Ok(CustomerConnection::new(page, CountOf::Customers))
+    }
+}
+
+/// Customer changes.
+#[derive(Default)]
+pub struct CustomerMutation;
+
+#[Object]
+impl CustomerMutation {
+    /// Creates a customer. A taken email is a `CONFLICT` on `email`.
+    async fn create_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new customer's fields.")] input: CreateCustomerInput,
+    ) -> Result<Customer> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let customer = customers::create(db, input.into()).await.gql()?;
+        ctx.data::<Events>()?
+            .customer(ChangeKind::Created, customer.customer_id, Some(&customer));
+        Ok(customer.into())
+    }
+
+    /// Changes the given fields of a customer; `NOT_FOUND` if there is no such customer.
+    async fn update_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer's number.")] customer_id: i32,
+        #[graphql(desc = "The fields to change; omitted fields stay as they are.")]
+        patch: CustomerPatch,
+    ) -> Result<Customer> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let customer = customers::update(db, customer_id, patch.into_service()?)
+            .await
+            .gql()?;
+        ctx.data::<Events>()?
+            .customer(ChangeKind::Updated, customer.customer_id, Some(&customer));
+        Ok(customer.into())
+    }
+
+    /// Deletes a customer and returns it as it was; its todos are kept, with no customer.
+    async fn delete_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer's number.")] customer_id: i32,
+    ) -> Result<Customer> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let customer = customers::delete(db, customer_id).await.gql()?;
+        ctx.data::<Events>()?.customer(ChangeKind::Deleted, customer.customer_id, None);
+        Ok(customer.into())
+    }
+}

@@ -1,0 +1,124 @@
+//! GraphQL errors: every failure leaves with a stable `extensions.code`, mapped here once.
+
+use async_graphql::{Error as GqlError, ErrorExtensions};
+use service::{Error as ServiceError, Field};
+
+/// The `extensions.code` values clients may rely on (SPEC section 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    /// An argument or input field is wrong; `extensions.field` names it.
+    BadUserInput,
+    /// A mutation named a row that does not exist.
+    NotFound,
+    /// A unique value is taken; `extensions.field` names it.
+    Conflict,
+    /// The document does not parse.
+    ParseFailed,
+    /// The document does not validate against the schema.
+    ValidationFailed,
+    /// The document is too deep or too costly.
+    QueryTooComplex,
+    /// The database is down or saturated; retry later.
+    ServiceUnavailable,
+    /// A bug or an operator problem; details are in the log under the error's id.
+    Internal,
+}
+
+impl Code {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::NotFound => "NOT_FOUND",
+            Self::Conflict => "CONFLICT",
+            Self::ParseFailed => "GRAPHQL_PARSE_FAILED",
+            Self::ValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Self::Internal => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+/// The GraphQL input field a service field is set through (camelCase).
+pub fn graphql_field(field: Field) -> &'static str {
+    match field {
+        Field::FirstName => "firstName",
+        Field::MiddleName => "middleName",
+        Field::LastName => "lastName",
+        Field::Suffix => "suffix",
+        Field::Email => "email",
+        Field::Phone => "phone",
+        Field::Task => "task",
+        Field::Status => "status",
+        Field::CustomerId => "customerId",
+    }
+}
+
+/// A client error about one input field.
+pub fn bad_input(field: &str, message: impl Into<String>) -> GqlError {
+    let field = field.to_owned();
+    GqlError::new(message).extend_with(move |_, extensions| {
+        extensions.set("code", Code::BadUserInput.as_str());
+        extensions.set("field", field.as_str());
+    })
+}
+
+/// A masked server error: the client gets an id, the log gets the details under that id.
+pub fn internal(error: &dyn std::error::Error) -> GqlError {
+    let id = uuid::Uuid::new_v4().to_string();
+    tracing::error!(error_id = %id, error = %error, source = ?error.source(), "internal error in a GraphQL resolver");
+    GqlError::new(format!("Internal server error (error id {id})")).extend_with(move |_, extensions| {
+        extensions.set("code", Code::Internal.as_str());
+        extensions.set("errorId", id.as_str());
+    })
+}
+
+/// Maps a service failure to its GraphQL error, once, for every resolver.
+pub fn from_service(error: &ServiceError) -> GqlError {
+    match error {
+        ServiceError::NotFound(resource) => {
+            let code = Code::NotFound.as_str();
+            GqlError::new(format!("No {resource} with that id"))
+                .extend_with(move |_, extensions| extensions.set("code", code))
+        }
+        ServiceError::Conflict { field, value } => {
+            let name = graphql_field(*field);
+            GqlError::new(format!("A customer with {name} {value} already exists")).extend_with(
+                move |_, extensions| {
+                    extensions.set("code", Code::Conflict.as_str());
+                    extensions.set("field", name);
+                },
+            )
+        }
+        ServiceError::Invalid { field, problem } => {
+            bad_input(graphql_field(*field), format!("{}: {problem}", graphql_field(*field)))
+        }
+        ServiceError::Unavailable(_) => {
+            tracing::warn!(error = ?error, "database unavailable");
+            GqlError::new("The service is temporarily unavailable; retry later").extend_with(
+                |_, extensions| extensions.set("code", Code::ServiceUnavailable.as_str()),
+            )
+        }
+        ServiceError::Database(_) => internal(error),
+    }
+}
+
+/// `?` on a service call inside a resolver maps through [`from_service`], never through
+/// async-graphql's blanket `Display` conversion (which would leak database text).
+pub trait ServiceResultExt<T> {
+    /// Maps the error for GraphQL.
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> ServiceResultExt<T> for Result<T, ServiceError> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|error| from_service(&error))
+    }
+}
+
+impl<T> ServiceResultExt<T> for Result<T, std::sync::Arc<ServiceError>> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|error| from_service(&error))
+    }
+}

@@ -1,0 +1,115 @@
+//! DataLoaders: nested fields are read in one batched query per level, never one per row.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::DatabaseConnection;
+use service::customer::Customer;
+use service::todo::Todo;
+use service::{Page, PageRequest};
+
+/// The loaders every request shares; registered once in the schema's data.
+pub struct Loaders {
+    /// Customers by `customer_id` (`Todo.customer`, `node`).
+    pub customers: DataLoader<CustomerLoader>,
+    /// Todos by `id` (`node`).
+    pub todos: DataLoader<TodoLoader>,
+    /// One page of todos per customer (`Customer.todos`).
+    pub customer_todos: DataLoader<CustomerTodosLoader>,
+    /// Todo counts per customer (`Customer.todos.totalCount`).
+    pub todo_counts: DataLoader<TodoCountLoader>,
+}
+
+impl Loaders {
+    /// Builds every loader over the pool.
+    pub fn new(db: &DatabaseConnection) -> Self {
+        Self {
+            customers: DataLoader::new(CustomerLoader(db.clone()), tokio::spawn),
+            todos: DataLoader::new(TodoLoader(db.clone()), tokio::spawn),
+            customer_todos: DataLoader::new(CustomerTodosLoader(db.clone()), tokio::spawn),
+            todo_counts: DataLoader::new(TodoCountLoader(db.clone()), tokio::spawn),
+        }
+    }
+}
+
+/// Loads customers by id.
+pub struct CustomerLoader(DatabaseConnection);
+
+impl Loader<i32> for CustomerLoader {
+    type Value = Customer;
+    type Error = Arc<service::Error>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Customer>, Self::Error> {
+        let rows = service::customer::find_many(&self.0, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|row| (row.customer_id, row)).collect())
+    }
+}
+
+/// Loads todos by id.
+pub struct TodoLoader(DatabaseConnection);
+
+impl Loader<i32> for TodoLoader {
+    type Value = Todo;
+    type Error = Arc<service::Error>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Todo>, Self::Error> {
+        let rows = service::todo::find_many(&self.0, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// A customer's todo page: which customer, and which page of its todos.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CustomerTodosKey {
+    /// The customer.
+    pub customer_id: i32,
+    /// The page asked for (the same for every customer of one selection).
+    pub request: PageRequest,
+}
+
+/// Loads pages of todos for many customers: one query per distinct page request.
+pub struct CustomerTodosLoader(DatabaseConnection);
+
+impl Loader<CustomerTodosKey> for CustomerTodosLoader {
+    type Value = Page<Todo>;
+    type Error = Arc<service::Error>;
+
+    async fn load(
+        &self,
+        keys: &[CustomerTodosKey],
+    ) -> Result<HashMap<CustomerTodosKey, Page<Todo>>, Self::Error> {
+        let mut by_request: HashMap<PageRequest, Vec<i32>> = HashMap::new();
+        for key in keys {
+            by_request.entry(key.request).or_default().push(key.customer_id);
+        }
+        let mut loaded = HashMap::with_capacity(keys.len());
+        for (request, customer_ids) in by_request {
+            let pages = service::todo::pages_for_customers(&self.0, &customer_ids, request)
+                .await
+                .map_err(Arc::new)?;
+            loaded.extend(pages.into_iter().map(|(customer_id, page)| {
+                (CustomerTodosKey { customer_id, request }, page)
+            }));
+        }
+        Ok(loaded)
+    }
+}
+
+/// Counts todos for many customers in one grouped query.
+pub struct TodoCountLoader(DatabaseConnection);
+
+impl Loader<i32> for TodoCountLoader {
+    type Value = u64;
+    type Error = Arc<service::Error>;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, u64>, Self::Error> {
+        let mut counts = service::todo::count_for_customers(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
+        for key in keys {
+            counts.entry(*key).or_insert(0);
+        }
+        Ok(counts)
+    }
+}

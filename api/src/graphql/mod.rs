@@ -1,0 +1,82 @@
+//! The GraphQL API: schema assembly, limits, and its HTTP and WebSocket endpoints.
+
+mod connection;
+mod customer;
+mod error;
+mod extension;
+mod http;
+mod ids;
+mod loader;
+mod node;
+mod subscription;
+mod todo;
+
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
+use sea_orm::DatabaseConnection;
+
+pub use connection::PageLimits;
+pub use error::Code;
+pub use http::router;
+pub use ids::{NodeType, decode_node_id, encode_node_id};
+pub use loader::Loaders;
+pub use subscription::SubscriptionRoot;
+
+use crate::config::Config;
+use crate::events::Events;
+
+/// Every query field, merged from the per-domain query types.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(customer::CustomerQuery, todo::TodoQuery, node::NodeQuery);
+
+/// Every mutation field, merged from the per-domain mutation types.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(customer::CustomerMutation, todo::TodoMutation);
+
+/// The executable schema.
+pub type ApiSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// The page size assumed for cost when a connection is asked for without `first`/`last`.
+const ASSUMED_PAGE_SIZE: i32 = 100;
+
+/// The cost of a connection field: its page size times what each item costs, so that
+/// `first: 1000` of a nested selection counts for what it will really read.
+pub(crate) fn connection_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    let size = first.or(last).unwrap_or(ASSUMED_PAGE_SIZE).max(1);
+    usize::try_from(size)
+        .unwrap_or(1)
+        .saturating_mul(child)
+        .saturating_add(1)
+}
+
+/// The schema's types with no data attached: enough to print the SDL.
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot,
+    )
+    .extension(extension::ErrorCodes)
+}
+
+/// The SDL that `api/schema.graphql` must hold.
+pub fn sdl() -> String {
+    schema_builder().finish().sdl()
+}
+
+/// Builds the executable schema over the pool, with the configured limits.
+pub fn build_schema(db: DatabaseConnection, events: Events, config: &Config) -> ApiSchema {
+    let mut builder = schema_builder()
+        .data(Loaders::new(&db))
+        .data(db)
+        .data(events)
+        .data(PageLimits {
+            default_size: config.graphql_default_page_size,
+            max_size: config.graphql_max_page_size,
+        })
+        .limit_depth(config.graphql_max_depth)
+        .limit_complexity(config.graphql_max_complexity);
+    if !config.graphql_introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}

@@ -1,0 +1,84 @@
+//! Subscriptions: change events pushed to clients over WebSocket after each write commits.
+
+use async_graphql::{Context, Result, SimpleObject, Subscription};
+use futures::Stream;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use super::customer::Customer;
+use super::todo::Todo;
+use crate::events::{ChangeKind, Events};
+
+/// A customer was created, updated or deleted.
+#[derive(Clone, SimpleObject)]
+pub struct CustomerChange {
+    /// What happened.
+    pub kind: ChangeKind,
+    /// Which customer.
+    pub customer_id: i32,
+    /// The customer after the change; null when it was deleted.
+    pub customer: Option<Customer>,
+}
+
+/// A todo was created, updated or deleted.
+#[derive(Clone, SimpleObject)]
+pub struct TodoChange {
+    /// What happened.
+    pub kind: ChangeKind,
+    /// Which todo.
+    pub todo_id: i32,
+    /// The todo after the change; null when it was deleted.
+    pub todo: Option<Todo>,
+}
+
+/// Turns a broadcast receiver into a stream that skips what a slow client missed.
+fn events<T: Clone + Send + 'static>(receiver: broadcast::Receiver<T>) -> impl Stream<Item = T> {
+    futures::stream::unfold(receiver, |mut receiver| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(event) => return Some((event, receiver)),
+                Err(RecvError::Lagged(skipped)) => {
+                    tracing::warn!(skipped, "a slow subscriber skipped change events");
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
+/// The root of every subscription.
+#[derive(Default)]
+pub struct SubscriptionRoot;
+
+#[Subscription]
+impl SubscriptionRoot {
+    /// Every customer change, as it commits.
+    async fn customer_changed(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = CustomerChange>> {
+        let receiver = ctx.data::<Events>()?.subscribe_customers();
+        Ok(futures::StreamExt::map(events(receiver), |event| CustomerChange {
+            kind: event.kind,
+            customer_id: event.customer_id,
+            customer: event.customer.map(Customer::from),
+        }))
+    }
+
+    /// Every todo change as it commits; with `customerId`, only that customer's todos.
+    async fn todo_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only todos of this customer (as they are after the change).")]
+        customer_id: Option<i32>,
+    ) -> Result<impl Stream<Item = TodoChange>> {
+        let receiver = ctx.data::<Events>()?.subscribe_todos();
+        let wanted = move |event: &crate::events::TodoEvent| {
+            customer_id.is_none() || event.customer_id == customer_id
+        };
+        Ok(futures::StreamExt::filter_map(events(receiver), move |event| {
+            let change = wanted(&event).then(|| TodoChange {
+                kind: event.kind,
+                todo_id: event.todo_id,
+                todo: event.todo.map(Todo::from),
+            });
+            async move { change }
+        }))
+    }
+}

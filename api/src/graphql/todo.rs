@@ -1,0 +1,232 @@
+//! The `Todo` type and `TodoStatus` enum, with their queries and mutations.
+
+use async_graphql::{
+    Context, Enum, ID, InputObject, MaybeUndefined, Object, Result,
+};
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use service::todo::{self as todos, NewTodo, TodoPatch as ServicePatch};
+
+use super::connection::{CountOf, PageArgs, TodoConnection};
+use super::customer::{Customer, nullable, required};
+use super::error::ServiceResultExt;
+use super::ids::{NodeType, encode_node_id};
+use super::loader::Loaders;
+use crate::events::{ChangeKind, Events};
+
+/// Where a todo stands. Stored as the todo seed's strings `Pending`, `Completed` and
+/// `In Process`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum TodoStatus {
+    /// Not started (stored as `Pending`); the default.
+    Pending,
+    /// Done (stored as `Completed`).
+    Completed,
+    /// Started, not done (stored as `In Process`).
+    InProcess,
+}
+
+impl From<todos::TodoStatus> for TodoStatus {
+    fn from(status: todos::TodoStatus) -> Self {
+        match status {
+            todos::TodoStatus::Pending => Self::Pending,
+            todos::TodoStatus::Completed => Self::Completed,
+            todos::TodoStatus::InProcess => Self::InProcess,
+        }
+    }
+}
+
+impl From<TodoStatus> for todos::TodoStatus {
+    fn from(status: TodoStatus) -> Self {
+        match status {
+            TodoStatus::Pending => Self::Pending,
+            TodoStatus::Completed => Self::Completed,
+            TodoStatus::InProcess => Self::InProcess,
+        }
+    }
+}
+
+/// Something to do, optionally for a customer.
+#[derive(Clone, Debug)]
+pub struct Todo {
+    pub(crate) model: todos::Todo,
+}
+
+impl From<todos::Todo> for Todo {
+    fn from(model: todos::Todo) -> Self {
+        Self { model }
+    }
+}
+
+#[Object]
+impl Todo {
+    /// Globally unique, opaque id (Relay `Node`); use `todoId` for the number.
+    pub async fn id(&self) -> ID {
+        ID(encode_node_id(NodeType::Todo, self.model.id))
+    }
+
+    /// The todo's number, as the REST routes use it (`id` there).
+    async fn todo_id(&self) -> i32 {
+        self.model.id
+    }
+
+    /// What is to be done; never blank.
+    async fn task(&self) -> &str {
+        &self.model.task
+    }
+
+    /// Where the todo stands.
+    async fn status(&self) -> TodoStatus {
+        self.model.status.into()
+    }
+
+    /// The number of the customer the todo is for, if any.
+    async fn customer_id(&self) -> Option<i32> {
+        self.model.customer_id
+    }
+
+    /// The customer the todo is for, if any. Read in one batch for all todos of a page.
+    async fn customer(&self, ctx: &Context<'_>) -> Result<Option<Customer>> {
+        let Some(customer_id) = self.model.customer_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data::<Loaders>()?
+            .customers
+            .load_one(customer_id)
+            .await
+            .gql()?
+            .map(Customer::from))
+    }
+
+    /// When the todo was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+
+    /// When the todo was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+}
+
+/// The fields of a new todo.
+#[derive(Debug, InputObject)]
+pub struct CreateTodoInput {
+    /// What is to be done; must not be blank.
+    pub task: String,
+    /// Where it stands; `PENDING` if omitted.
+    #[graphql(default_with = "TodoStatus::Pending")]
+    pub status: TodoStatus,
+    /// The number of an existing customer the todo is for.
+    pub customer_id: Option<i32>,
+}
+
+/// Changes to a todo: an omitted field is left as it is; `customerId: null` unlinks the
+/// customer; `null` for `task` or `status` is refused.
+#[derive(Debug, Default, InputObject)]
+pub struct TodoPatch {
+    /// New task; must not be blank or null.
+    pub task: MaybeUndefined<String>,
+    /// New status; not null.
+    pub status: MaybeUndefined<TodoStatus>,
+    /// New customer number, or null for none.
+    pub customer_id: MaybeUndefined<i32>,
+}
+
+/// Todo look-ups.
+#[derive(Default)]
+pub struct TodoQuery;
+
+#[Object]
+impl TodoQuery {
+    /// The todo with this number, or null if there is none.
+    async fn todo(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The todo's number (`todoId`).")] todo_id: i32,
+    ) -> Result<Option<Todo>> {
+        Ok(ctx
+            .data::<Loaders>()?
+            .todos
+            .load_one(todo_id)
+            .await
+            .gql()?
+            .map(Todo::from))
+    }
+
+    /// All todos in `todoId` order, a page at a time.
+    #[graphql(complexity = "super::connection_cost(first, last, child_complexity)")]
+    async fn todos(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many todos from the start (after `after`).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return only todos after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many todos from the end (before `before`).")]
+        last: Option<i32>,
+        #[graphql(desc = "Return only todos before this cursor.")] before: Option<String>,
+    ) -> Result<TodoConnection> {
+        let request = PageArgs { first, after, last, before }.to_request(ctx, NodeType::Todo)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let page = todos::page(db, request).await.gql()?;
+        Ok(TodoConnection::new(page, CountOf::Todos))
+    }
+}
+
+/// Todo changes.
+#[derive(Default)]
+pub struct TodoMutation;
+
+#[Object]
+impl TodoMutation {
+    /// Creates a todo. An unknown `customerId` is `BAD_USER_INPUT` on `customerId`.
+    async fn create_todo(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new todo's fields.")] input: CreateTodoInput,
+    ) -> Result<Todo> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let new = NewTodo {
+            task: input.task,
+            status: input.status.into(),
+            customer_id: input.customer_id,
+        };
+        let todo = todos::create(db, new).await.gql()?;
+        ctx.data::<Events>()?.todo(ChangeKind::Created, &todo);
+        Ok(todo.into())
+    }
+
+    /// Changes the given fields of a todo; `NOT_FOUND` if there is no such todo.
+    async fn update_todo(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The todo's number.")] todo_id: i32,
+        #[graphql(desc = "The fields to change; omitted fields stay as they are.")]
+        patch: TodoPatch,
+    ) -> Result<Todo> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let patch = ServicePatch {
+            task: required("task", patch.task)?,
+            status: required("status", patch.status)?.try_map(|status| {
+                Ok::<_, async_graphql::Error>(todos::TodoStatus::from(status))
+            })?,
+            customer_id: nullable(patch.customer_id),
+        };
+        let todo = todos::update(db, todo_id, patch).await.gql()?;
+        ctx.data::<Events>()?.todo(ChangeKind::Updated, &todo);
+        Ok(todo.into())
+    }
+
+    /// Deletes a todo and returns it as it was.
+    async fn delete_todo(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The todo's number.")] todo_id: i32,
+    ) -> Result<Todo> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let todo = todos::delete(db, todo_id).await.gql()?;
+        ctx.data::<Events>()?.todo(ChangeKind::Deleted, &todo);
+        Ok(todo.into())
+    }
+}

@@ -1,0 +1,18 @@
+//! The customers-and-todos service: a GraphQL API with a REST compatibility layer.
+//!
+//! [`server::Application`] opens the database, applies migrations and serves
+//! [`server::app`]; the binaries and the end-to-end tests both go through it.
+
+pub mod config;
+pub mod database;
+pub mod events;
+pub mod graphql;
+pub mod health;
+pub mod rest;
+pub mod server;
+pub mod state;
+pub mod telemetry;
+pub mod ui;
+
+pub use config::Config;
+pub use server::{Application, app, state};

@@ -1,0 +1,34 @@
+//! Starts the service: configuration, logging, database, HTTP, and a graceful stop.
+
+use std::process::ExitCode;
+
+use api::{Application, Config, server, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // A missing .env is normal; only the process environment is used then.
+    dotenvy::dotenv().ok();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("customers-todos: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config);
+    let app = match Application::build(config).await {
+        Ok(app) => app,
+        Err(error) => {
+            tracing::error!("{error}");
+            eprintln!("customers-todos: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match app.run_until_stopped(server::shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("customers-todos: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

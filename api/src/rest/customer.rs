@@ -1,0 +1,250 @@
+//! `/v1/customers`: the customer seed's routes, answering exactly as it did.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use service::customer::{self as customers, Customer, NewCustomer};
+use utoipa::ToSchema;
+
+use super::error::{Detail, RestError, ValidationErrorBody};
+use super::extract::{BodyReader, JsonObject, ListQuery, PathId};
+use crate::events::{ChangeKind, Events};
+use crate::state::AppState;
+
+/// The customer routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/customers", get(list).post(create))
+        .route(
+            "/v1/customers/{customer_id}",
+            get(read).put(replace).delete(remove),
+        )
+}
+
+/// A customer as the seed's clients know it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerJson {
+    /// The customer's number.
+    customer_id: i32,
+    /// Given name.
+    first_name: String,
+    /// Middle name, or null.
+    middle_name: Option<String>,
+    /// Family name.
+    last_name: String,
+    /// Name suffix, or null.
+    suffix: Option<String>,
+    /// Email address; the domain is stored lower-cased.
+    #[schema(format = "email")]
+    email: String,
+    /// Phone number, or null.
+    phone: Option<String>,
+}
+
+impl From<Customer> for CustomerJson {
+    fn from(customer: Customer) -> Self {
+        Self {
+            customer_id: customer.customer_id,
+            first_name: customer.first_name,
+            middle_name: customer.middle_name,
+            last_name: customer.last_name,
+            suffix: customer.suffix,
+            email: customer.email,
+            phone: customer.phone,
+        }
+    }
+}
+
+/// The body of `POST` and `PUT` (the seed's `Customer` model).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code, reason = "documents the body that BodyReader parses")]
+pub struct CustomerBody {
+    /// Must be absent or null on `POST`; on `PUT`, absent, null or the path's id.
+    customer_id: Option<i32>,
+    /// Given name; must not be blank.
+    first_name: String,
+    /// Middle name.
+    middle_name: Option<String>,
+    /// Family name; must not be blank.
+    last_name: String,
+    /// Name suffix.
+    suffix: Option<String>,
+    /// A valid email address no other customer has.
+    #[schema(format = "email")]
+    email: String,
+    /// Phone number.
+    phone: Option<String>,
+}
+
+/// The body, read: the customer's fields and the `customer_id` it carried, if any.
+struct ParsedBody {
+    new: NewCustomer,
+    customer_id: Option<i64>,
+}
+
+fn parse(JsonObject(object): &JsonObject) -> Result<ParsedBody, RestError> {
+    let mut body = BodyReader::new(object);
+    let customer_id = body.optional_integer("customer_id");
+    let new = NewCustomer {
+        first_name: body.required_string("first_name"),
+        middle_name: body.optional_string("middle_name"),
+        last_name: body.required_string("last_name"),
+        suffix: body.optional_string("suffix"),
+        email: body.required_string("email"),
+        phone: body.optional_string("phone"),
+    };
+    body.finish(ParsedBody { new, customer_id })
+}
+
+fn not_found(id: PathId) -> String {
+    format!("Customer not found for customer_id[{}]", id.shown())
+}
+
+fn service_error(error: service::Error, id: Option<PathId>, body: &JsonObject) -> RestError {
+    RestError::from_service(
+        error,
+        || id.map(not_found).unwrap_or_default(),
+        |field| body.0.get(field).cloned().unwrap_or_default(),
+    )
+}
+
+/// All customers by `customer_id`; `limit`/`offset` page through them.
+#[utoipa::path(
+    get, path = "/v1/customers", tag = "customer",
+    params(
+        ("limit" = Option<u64>, Query, minimum = 0, description = "At most this many customers (default: all)."),
+        ("offset" = Option<u64>, Query, minimum = 0, description = "Skip this many customers first."),
+    ),
+    responses(
+        (status = 200, description = "The customers", body = [CustomerJson]),
+        (status = 422, description = "A bad `limit` or `offset`", body = ValidationErrorBody),
+    )
+)]
+async fn list(
+    State(db): State<DatabaseConnection>,
+    ListQuery(params): ListQuery,
+) -> Result<Json<Vec<CustomerJson>>, RestError> {
+    let rows = customers::list(&db, params)
+        .await
+        .map_err(|error| service_error(error, None, &JsonObject(Default::default())))?;
+    Ok(Json(rows.into_iter().map(CustomerJson::from).collect()))
+}
+
+/// One customer.
+#[utoipa::path(
+    get, path = "/v1/customers/{customer_id}", tag = "customer",
+    params(("customer_id" = i64, Path, description = "The customer's number.")),
+    responses(
+        (status = 200, description = "The customer", body = CustomerJson),
+        (status = 404, description = "`Customer not found for customer_id[N]`", body = Detail),
+        (status = 422, description = "The id is not an integer", body = ValidationErrorBody),
+    )
+)]
+async fn read(State(db): State<DatabaseConnection>, id: PathId) -> Result<Json<CustomerJson>, RestError> {
+    let PathId::Key(key) = id else {
+        return Err(RestError::NotFound(not_found(id)));
+    };
+    match customers::find(&db, key).await {
+        Ok(Some(customer)) => Ok(Json(customer.into())),
+        Ok(None) => Err(RestError::NotFound(not_found(id))),
+        Err(error) => Err(service_error(error, Some(id), &JsonObject(Default::default()))),
+    }
+}
+
+/// Creates a customer.
+#[utoipa::path(
+    post, path = "/v1/customers", tag = "customer",
+    request_body = CustomerBody,
+    responses(
+        (status = 201, description = "The new customer", body = CustomerJson),
+        (status = 400, description = "`Customer object cannot contain customer_id[N]` or `Customer already exists for email[E]`", body = Detail),
+        (status = 422, description = "The body is not a valid customer", body = ValidationErrorBody),
+    )
+)]
+async fn create(
+    State(db): State<DatabaseConnection>,
+    State(events): State<Events>,
+    body: JsonObject,
+) -> Result<(StatusCode, Json<CustomerJson>), RestError> {
+    let parsed = parse(&body)?;
+    if let Some(customer_id) = parsed.customer_id {
+        return Err(RestError::BadRequest(format!(
+            "Customer object cannot contain customer_id[{customer_id}]"
+        )));
+    }
+    let customer = customers::create(&db, parsed.new)
+        .await
+        .map_err(|error| service_error(error, None, &body))?;
+    events.customer(ChangeKind::Created, customer.customer_id, Some(&customer));
+    Ok((StatusCode::CREATED, Json(customer.into())))
+}
+
+/// Replaces every field of a customer.
+#[utoipa::path(
+    put, path = "/v1/customers/{customer_id}", tag = "customer",
+    params(("customer_id" = i64, Path, description = "The customer's number.")),
+    request_body = CustomerBody,
+    responses(
+        (status = 200, description = "The customer as stored", body = CustomerJson),
+        (status = 400, description = "`Customer object cannot contain customer_id[N]` (another id in the body) or `Customer already exists for email[E]`", body = Detail),
+        (status = 404, description = "`Customer not found for customer_id[N]`", body = Detail),
+        (status = 422, description = "The id is not an integer, or the body is not a valid customer", body = ValidationErrorBody),
+    )
+)]
+async fn replace(
+    State(db): State<DatabaseConnection>,
+    State(events): State<Events>,
+    id: PathId,
+    body: JsonObject,
+) -> Result<Json<CustomerJson>, RestError> {
+    let parsed = parse(&body)?;
+    let PathId::Key(key) = id else {
+        return Err(RestError::NotFound(not_found(id)));
+    };
+    if let Some(customer_id) = parsed.customer_id.filter(|&body_id| body_id != i64::from(key)) {
+        return Err(RestError::BadRequest(format!(
+            "Customer object cannot contain customer_id[{customer_id}]"
+        )));
+    }
+    let customer = customers::update(&db, key, parsed.new.into())
+        .await
+        .map_err(|error| service_error(error, Some(id), &body))?;
+    events.customer(ChangeKind::Updated, customer.customer_id, Some(&customer));
+    Ok(Json(customer.into()))
+}
+
+/// Deletes a customer for good; its todos stay, with no customer.
+#[utoipa::path(
+    delete, path = "/v1/customers/{customer_id}", tag = "customer",
+    params(("customer_id" = i64, Path, description = "The customer's number.")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "`Customer not found for customer_id[N]`", body = Detail),
+        (status = 422, description = "The id is not an integer", body = ValidationErrorBody),
+    )
+)]
+async fn remove(
+    State(db): State<DatabaseConnection>,
+    State(events): State<Events>,
+    id: PathId,
+) -> Result<StatusCode, RestError> {
+    let PathId::Key(key) = id else {
+        return Err(RestError::NotFound(not_found(id)));
+    };
+    let customer = customers::delete(&db, key)
+        .await
+        .map_err(|error| service_error(error, Some(id), &JsonObject(Default::default())))?;
+    events.customer(ChangeKind::Deleted, customer.customer_id, None);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The OpenAPI description of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list, read, create, replace, remove),
+    components(schemas(CustomerJson, CustomerBody, Detail, ValidationErrorBody))
+)]
+pub struct CustomerApi;

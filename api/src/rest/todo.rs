@@ -1,0 +1,235 @@
+//! `/api/v1/todos`: the todo seed's routes, answering exactly as it did, plus the optional
+//! `customer_id` link.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use serde_json::Value;
+use service::todo::{self as todos, NewTodo, Todo, TodoStatus};
+use utoipa::ToSchema;
+
+use super::error::{Detail, RestError, ValidationErrorBody};
+use super::extract::{BodyReader, JsonObject, ListQuery, PathId};
+use crate::events::{ChangeKind, Events};
+use crate::state::AppState;
+
+/// The todo routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/todos", get(list).post(create))
+        .route("/api/v1/todos/{todo_id}", get(read).put(replace).delete(remove))
+}
+
+/// The seed's three status strings.
+#[derive(Debug, Serialize, ToSchema)]
+#[allow(dead_code, reason = "documents the status strings for OpenAPI")]
+pub enum StatusJson {
+    /// Not started; the default.
+    Pending,
+    /// Done.
+    Completed,
+    /// Started, not done.
+    #[serde(rename = "In Process")]
+    InProcess,
+}
+
+/// A todo as the seed's clients know it, plus the customer it is for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TodoJson {
+    /// The todo's number.
+    id: i32,
+    /// What is to be done.
+    task: String,
+    /// `Pending`, `Completed` or `In Process`.
+    #[schema(value_type = StatusJson)]
+    status: TodoStatus,
+    /// The customer the todo is for, or null.
+    customer_id: Option<i32>,
+}
+
+impl From<Todo> for TodoJson {
+    fn from(todo: Todo) -> Self {
+        Self {
+            id: todo.id,
+            task: todo.task,
+            status: todo.status,
+            customer_id: todo.customer_id,
+        }
+    }
+}
+
+/// The body of `POST` and `PUT` (the seed's `TodoCreate`, plus `customer_id`).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code, reason = "documents the body that BodyReader parses")]
+pub struct TodoBody {
+    /// What is to be done; must not be blank.
+    task: String,
+    /// Defaults to `Pending`.
+    #[schema(value_type = Option<StatusJson>, default = "Pending")]
+    status: Option<String>,
+    /// An existing customer's number, or null.
+    customer_id: Option<i32>,
+}
+
+fn parse(JsonObject(object): &JsonObject) -> Result<NewTodo, RestError> {
+    let mut body = BodyReader::new(object);
+    let task = body.required_string("task");
+    let status = body.status("status");
+    let customer_id = body.optional_integer("customer_id");
+    let new = body.finish((task, status, customer_id))?;
+    let (task, status, customer_id) = new;
+    let customer_id = match customer_id {
+        None => None,
+        // No customer can have an id outside the key's range.
+        Some(id) => Some(i32::try_from(id).map_err(|_| unknown_customer(id, object))?),
+    };
+    Ok(NewTodo { task, status, customer_id })
+}
+
+fn unknown_customer(id: i64, object: &serde_json::Map<String, Value>) -> RestError {
+    RestError::invalid(
+        super::error::ValidationIssue::new(
+            "value_error",
+            &["body", "customer_id"],
+            format!("Value error, no customer has customer_id {id}"),
+            object.get("customer_id").cloned().unwrap_or_default(),
+        )
+        .with_ctx(serde_json::json!({ "error": format!("no customer has customer_id {id}") })),
+    )
+}
+
+const NOT_FOUND: &str = "Todo not found";
+
+fn service_error(error: service::Error, body: &JsonObject) -> RestError {
+    RestError::from_service(
+        error,
+        || NOT_FOUND.to_owned(),
+        |field| body.0.get(field).cloned().unwrap_or_default(),
+    )
+}
+
+/// All todos by `id`; `limit`/`offset` page through them.
+#[utoipa::path(
+    get, path = "/api/v1/todos", tag = "todo",
+    params(
+        ("limit" = Option<u64>, Query, minimum = 0, description = "At most this many todos (default: all)."),
+        ("offset" = Option<u64>, Query, minimum = 0, description = "Skip this many todos first."),
+    ),
+    responses(
+        (status = 200, description = "The todos", body = [TodoJson]),
+        (status = 422, description = "A bad `limit` or `offset`", body = ValidationErrorBody),
+    )
+)]
+async fn list(
+    State(db): State<DatabaseConnection>,
+    ListQuery(params): ListQuery,
+) -> Result<Json<Vec<TodoJson>>, RestError> {
+    let rows = todos::list(&db, params)
+        .await
+        .map_err(|error| service_error(error, &JsonObject(Default::default())))?;
+    Ok(Json(rows.into_iter().map(TodoJson::from).collect()))
+}
+
+/// One todo.
+#[utoipa::path(
+    get, path = "/api/v1/todos/{todo_id}", tag = "todo",
+    params(("todo_id" = i64, Path, description = "The todo's number.")),
+    responses(
+        (status = 200, description = "The todo", body = TodoJson),
+        (status = 404, description = "`Todo not found`", body = Detail),
+        (status = 422, description = "The id is not an integer", body = ValidationErrorBody),
+    )
+)]
+async fn read(State(db): State<DatabaseConnection>, id: PathId) -> Result<Json<TodoJson>, RestError> {
+    let PathId::Key(key) = id else {
+        return Err(RestError::NotFound(NOT_FOUND.into()));
+    };
+    match todos::find(&db, key).await {
+        Ok(Some(todo)) => Ok(Json(todo.into())),
+        Ok(None) => Err(RestError::NotFound(NOT_FOUND.into())),
+        Err(error) => Err(service_error(error, &JsonObject(Default::default()))),
+    }
+}
+
+/// Creates a todo (200, as the seed's FastAPI default).
+#[utoipa::path(
+    post, path = "/api/v1/todos", tag = "todo",
+    request_body = TodoBody,
+    responses(
+        (status = 200, description = "The new todo", body = TodoJson),
+        (status = 422, description = "The body is not a valid todo, or names no customer", body = ValidationErrorBody),
+    )
+)]
+async fn create(
+    State(db): State<DatabaseConnection>,
+    State(events): State<Events>,
+    body: JsonObject,
+) -> Result<Json<TodoJson>, RestError> {
+    let new = parse(&body)?;
+    let todo = todos::create(&db, new).await.map_err(|error| service_error(error, &body))?;
+    events.todo(ChangeKind::Created, &todo);
+    Ok(Json(todo.into()))
+}
+
+/// Replaces `task`, `status` and `customer_id` of a todo.
+#[utoipa::path(
+    put, path = "/api/v1/todos/{todo_id}", tag = "todo",
+    params(("todo_id" = i64, Path, description = "The todo's number.")),
+    request_body = TodoBody,
+    responses(
+        (status = 200, description = "The todo as stored", body = TodoJson),
+        (status = 404, description = "`Todo not found`", body = Detail),
+        (status = 422, description = "The id is not an integer, or the body is not a valid todo", body = ValidationErrorBody),
+    )
+)]
+async fn replace(
+    State(db): State<DatabaseConnection>,
+    State(events): State<Events>,
+    id: PathId,
+    body: JsonObject,
+) -> Result<Json<TodoJson>, RestError> {
+    let new = parse(&body)?;
+    let PathId::Key(key) = id else {
+        return Err(RestError::NotFound(NOT_FOUND.into()));
+    };
+    let todo = todos::update(&db, key, new.into())
+        .await
+        .map_err(|error| service_error(error, &body))?;
+    events.todo(ChangeKind::Updated, &todo);
+    Ok(Json(todo.into()))
+}
+
+/// Deletes a todo and returns it as it was.
+#[utoipa::path(
+    delete, path = "/api/v1/todos/{todo_id}", tag = "todo",
+    params(("todo_id" = i64, Path, description = "The todo's number.")),
+    responses(
+        (status = 200, description = "The deleted todo", body = TodoJson),
+        (status = 404, description = "`Todo not found`", body = Detail),
+        (status = 422, description = "The id is not an integer", body = ValidationErrorBody),
+    )
+)]
+async fn remove(
+    State(db): State<DatabaseConnection>,
+    State(events): State<Events>,
+    id: PathId,
+) -> Result<Json<TodoJson>, RestError> {
+    let PathId::Key(key) = id else {
+        return Err(RestError::NotFound(NOT_FOUND.into()));
+    };
+    let todo = todos::delete(&db, key)
+        .await
+        .map_err(|error| service_error(error, &JsonObject(Default::default())))?;
+    events.todo(ChangeKind::Deleted, &todo);
+    Ok(Json(todo.into()))
+}
+
+/// The OpenAPI description of these routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list, read, create, replace, remove),
+    components(schemas(TodoJson, TodoBody, StatusJson, Detail, ValidationErrorBody))
+)]
+pub struct TodoApi;

@@ -1,0 +1,171 @@
+//! Assembling the router, and running it until a shutdown signal.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::events::Events;
+use crate::state::AppState;
+use crate::telemetry::{NoFailureLine, RequestSpan, ResponseLine};
+use crate::{database, graphql, health, rest, ui};
+
+/// Why the service could not start; `main` prints it as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened.
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[source] sea_orm::DbErr),
+    /// A migration failed.
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[source] sea_orm::DbErr),
+    /// The address is taken or not ours.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Builds the state every route shares.
+pub fn state(db: DatabaseConnection, config: Config) -> AppState {
+    let events = Events::default();
+    let schema = graphql::build_schema(db.clone(), events.clone(), &config);
+    AppState {
+        db,
+        schema,
+        events,
+        config: Arc::new(config),
+    }
+}
+
+fn cors(config: &Config) -> CorsLayer {
+    let origins = &config.cors_allowed_origins;
+    let allow_origin = if origins.iter().any(|origin| origin == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        )
+    };
+    let layer = CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT]);
+    // Credentials cannot be combined with a wildcard origin; the seed allowed them for its
+    // listed origins.
+    if origins.iter().any(|origin| origin == "*") {
+        layer
+    } else {
+        layer.allow_credentials(true)
+    }
+}
+
+/// The whole HTTP application: REST, GraphQL, docs, probes, and the shared middleware.
+pub fn app(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let config = state.config.clone();
+    Router::new()
+        .merge(rest::router())
+        .merge(graphql::router(state.schema.clone()))
+        .merge(health::router())
+        .merge(ui::router())
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(cors(&config))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(RequestSpan)
+                .on_request(())
+                .on_response(ResponseLine)
+                .on_failure(NoFailureLine),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// A service ready to serve: database open and migrated, socket bound.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    /// Opens the database, applies migrations when configured, and binds the socket (port 0
+    /// picks a free one, as the tests do).
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let db = database::connect(&config).await.map_err(StartupError::Connect)?;
+        if config.run_migrations {
+            database::migrate(&db).await.map_err(StartupError::Migrate)?;
+        }
+        let addr = config.listen_addr();
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        let router = app(state(db.clone(), config));
+        Ok(Self { listener, router, db })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish and closes the
+    /// pool.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        tracing::info!(addr = %self.listener.local_addr()?, "listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        tracing::info!("stopped accepting; closing the database pool");
+        if let Err(error) = self.db.close().await {
+            tracing::warn!(%error, "closing the database pool");
+        }
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}

@@ -1,0 +1,41 @@
+//! What every handler shares: cheap clones of the pool, the GraphQL schema and the settings.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use sea_orm::DatabaseConnection;
+
+use crate::config::Config;
+use crate::events::Events;
+use crate::graphql::ApiSchema;
+
+/// The application state handed to every route.
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool (cloning shares it).
+    pub db: DatabaseConnection,
+    /// The GraphQL schema, with the pool and limits inside.
+    pub schema: ApiSchema,
+    /// Where writes announce themselves to subscribers.
+    pub events: Events,
+    /// The settings read at start-up.
+    pub config: Arc<Config>,
+}
+
+impl FromRef<AppState> for DatabaseConnection {
+    fn from_ref(state: &AppState) -> Self {
+        state.db.clone()
+    }
+}
+
+impl FromRef<AppState> for ApiSchema {
+    fn from_ref(state: &AppState) -> Self {
+        state.schema.clone()
+    }
+}
+
+impl FromRef<AppState> for Events {
+    fn from_ref(state: &AppState) -> Self {
+        state.events.clone()
+    }
+}

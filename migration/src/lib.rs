@@ -1,0 +1,26 @@
+//! The database schema as numbered migrations, shared by the `migration` CLI and the
+//! service's start-up.
+//!
+//! Every migration runs on SQLite and PostgreSQL alike and has a working `down`.
+
+pub use sea_orm_migration::prelude::*;
+
+pub mod database_url;
+mod locked;
+mod m0001_create_customer;
+mod m0002_create_todos;
+
+pub use locked::up_with_lock;
+
+/// The ordered list of migrations; append new ones at the end, never reorder.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m0001_create_customer::Migration),
+            Box::new(m0002_create_todos::Migration),
+        ]
+    }
+}

@@ -1,0 +1,263 @@
+//! Customers: the verbs over the `customer` table and the rules they enforce.
+
+use chrono::Utc;
+use entity::customer::{ActiveModel, Column, Entity};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, SqlErr,
+};
+
+use crate::error::{Error, Field, Resource, Result};
+use crate::paging::{ListParams, Page, PageRequest};
+use crate::patch::Patch;
+use crate::validate;
+
+pub use entity::customer::Model as Customer;
+
+/// A customer to create; every rule is checked by [`create`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewCustomer {
+    /// Required, not blank.
+    pub first_name: String,
+    /// Optional.
+    pub middle_name: Option<String>,
+    /// Required, not blank.
+    pub last_name: String,
+    /// Optional.
+    pub suffix: Option<String>,
+    /// Required, a valid address; must not be taken.
+    pub email: String,
+    /// Optional.
+    pub phone: Option<String>,
+}
+
+/// A partial update: fields left as [`Patch::Keep`] are not touched.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CustomerPatch {
+    /// New first name (not blank).
+    pub first_name: Patch<String>,
+    /// New middle name, or `None` to clear it.
+    pub middle_name: Patch<Option<String>>,
+    /// New last name (not blank).
+    pub last_name: Patch<String>,
+    /// New suffix, or `None` to clear it.
+    pub suffix: Patch<Option<String>>,
+    /// New email (valid, not taken).
+    pub email: Patch<String>,
+    /// New phone, or `None` to clear it.
+    pub phone: Patch<Option<String>>,
+}
+
+impl From<NewCustomer> for CustomerPatch {
+    /// A full replace, as the REST `PUT` does.
+    fn from(new: NewCustomer) -> Self {
+        Self {
+            first_name: Patch::Set(new.first_name),
+            middle_name: Patch::Set(new.middle_name),
+            last_name: Patch::Set(new.last_name),
+            suffix: Patch::Set(new.suffix),
+            email: Patch::Set(new.email),
+            phone: Patch::Set(new.phone),
+        }
+    }
+}
+
+/// Turns a unique violation on `customer` into a conflict on the email being written.
+fn email_conflict(email: Option<&str>) -> impl FnOnce(&SqlErr) -> Option<Error> + '_ {
+    move |error| match (error, email) {
+        (SqlErr::UniqueConstraintViolation(_), Some(email)) => Some(Error::Conflict {
+            field: Field::Email,
+            value: email.to_owned(),
+        }),
+        _ => None,
+    }
+}
+
+/// Normalises an email the way it is stored, for look-ups; `None` if it is no valid address
+/// (so no customer can have it).
+pub fn normalise_email(email: &str) -> Option<String> {
+    validate::email(email).ok()
+}
+
+/// Creates a customer. A taken email is a [`Error::Conflict`] decided by the unique
+/// constraint, so concurrent creates with one email give exactly one success.
+pub async fn create(db: &impl ConnectionTrait, new: NewCustomer) -> Result<Customer> {
+    let email = validate::email(&new.email)?;
+    let now = Utc::now();
+    let row = ActiveModel {
+        customer_id: NotSet,
+        first_name: Set(validate::required_text(Field::FirstName, new.first_name)?),
+        middle_name: Set(validate::nullable_text(Field::MiddleName, new.middle_name)?),
+        last_name: Set(validate::required_text(Field::LastName, new.last_name)?),
+        suffix: Set(validate::nullable_text(Field::Suffix, new.suffix)?),
+        email: Set(email.clone()),
+        phone: Set(validate::nullable_text(Field::Phone, new.phone)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    Entity::insert(row)
+        .exec_with_returning(db)
+        .await
+        .map_err(|error| Error::from_write(error, email_conflict(Some(&email))))
+}
+
+/// The customer with this id, if any.
+pub async fn find(db: &impl ConnectionTrait, customer_id: i32) -> Result<Option<Customer>> {
+    Ok(Entity::find_by_id(customer_id).one(db).await?)
+}
+
+/// The customer with this email (normalised first), if any.
+pub async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<Customer>> {
+    let Some(email) = normalise_email(email) else {
+        return Ok(None);
+    };
+    Ok(Entity::find()
+        .filter(Column::Email.eq(email))
+        .one(db)
+        .await?)
+}
+
+/// The customers with these ids, in no particular order; missing ids are left out.
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<Customer>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(Entity::find()
+        .filter(Column::CustomerId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// Customers by `customer_id`, the REST list.
+pub async fn list(db: &impl ConnectionTrait, params: ListParams) -> Result<Vec<Customer>> {
+    Ok(Entity::find()
+        .order_by_asc(Column::CustomerId)
+        .offset(params.offset)
+        .limit(params.limit)
+        .all(db)
+        .await?)
+}
+
+/// A keyset page of customers by `customer_id`.
+pub async fn page(db: &impl ConnectionTrait, request: PageRequest) -> Result<Page<Customer>> {
+    let mut window = Entity::find();
+    if let Some(after) = request.after {
+        window = window.filter(Column::CustomerId.gt(after));
+    }
+    if let Some(before) = request.before {
+        window = window.filter(Column::CustomerId.lt(before));
+    }
+    let from_end = request.first.is_none() && request.last.is_some();
+    let size = request.first.or(request.last);
+    let mut rows = if from_end {
+        window.order_by_desc(Column::CustomerId)
+    } else {
+        window.order_by_asc(Column::CustomerId)
+    }
+    .limit(size.map(|size| size.saturating_add(1)))
+    .all(db)
+    .await?;
+    if from_end {
+        rows.reverse();
+    }
+    let before_window = match request.after {
+        Some(after) => exists(db, Column::CustomerId.lte(after)).await?,
+        None => false,
+    };
+    let after_window = match request.before {
+        Some(before) => exists(db, Column::CustomerId.gte(before)).await?,
+        None => false,
+    };
+    Ok(request.cut(rows, before_window, after_window))
+}
+
+async fn exists(db: &impl ConnectionTrait, condition: sea_orm::sea_query::SimpleExpr) -> Result<bool> {
+    Ok(Entity::find()
+        .select_only()
+        .column(Column::CustomerId)
+        .filter(condition)
+        .limit(1)
+        .into_tuple::<i32>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// How many customers there are.
+pub async fn count(db: &impl ConnectionTrait) -> Result<u64> {
+    Ok(Entity::find().count(db).await?)
+}
+
+/// Applies a patch in one `UPDATE … RETURNING` statement; [`Error::NotFound`] if the row is
+/// gone, [`Error::Conflict`] if the new email is taken. A patch that changes nothing still
+/// checks that the customer exists.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    customer_id: i32,
+    patch: CustomerPatch,
+) -> Result<Customer> {
+    let email = patch.email.try_map(|email| validate::email(&email))?;
+    let first_name = patch
+        .first_name
+        .try_map(|value| validate::required_text(Field::FirstName, value))?;
+    let middle_name = patch
+        .middle_name
+        .try_map(|value| validate::nullable_text(Field::MiddleName, value))?;
+    let last_name = patch
+        .last_name
+        .try_map(|value| validate::required_text(Field::LastName, value))?;
+    let suffix = patch
+        .suffix
+        .try_map(|value| validate::nullable_text(Field::Suffix, value))?;
+    let phone = patch
+        .phone
+        .try_map(|value| validate::nullable_text(Field::Phone, value))?;
+
+    let mut statement = Entity::update_many()
+        .filter(Column::CustomerId.eq(customer_id))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()));
+    if let Patch::Set(value) = first_name {
+        statement = statement.col_expr(Column::FirstName, Expr::value(value));
+    }
+    if let Patch::Set(value) = middle_name {
+        statement = statement.col_expr(Column::MiddleName, Expr::value(value));
+    }
+    if let Patch::Set(value) = last_name {
+        statement = statement.col_expr(Column::LastName, Expr::value(value));
+    }
+    if let Patch::Set(value) = suffix {
+        statement = statement.col_expr(Column::Suffix, Expr::value(value));
+    }
+    if let Patch::Set(value) = &email {
+        statement = statement.col_expr(Column::Email, Expr::value(value.clone()));
+    }
+    if let Patch::Set(value) = phone {
+        statement = statement.col_expr(Column::Phone, Expr::value(value));
+    }
+    let written_email = match &email {
+        Patch::Set(value) => Some(value.as_str()),
+        Patch::Keep => None,
+    };
+    statement
+        .exec_with_returning(db)
+        .await
+        .map_err(|error| Error::from_write(error, email_conflict(written_email)))?
+        .into_iter()
+        .next()
+        .ok_or(Error::NotFound(Resource::Customer))
+}
+
+/// Deletes a customer for good and returns the row as it was; its todos stay, with no
+/// customer (`ON DELETE SET NULL`).
+pub async fn delete(db: &impl ConnectionTrait, customer_id: i32) -> Result<Customer> {
+    Entity::delete_many()
+        .filter(Column::CustomerId.eq(customer_id))
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(Error::NotFound(Resource::Customer))
+}
+

@@ -1,0 +1,158 @@
+//! The service's one error type, classifying database failures once.
+
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
+
+/// Result of every service call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What can go wrong in a service call; each variant maps to one client-facing outcome.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The row the call names does not exist.
+    #[error("{0} not found")]
+    NotFound(Resource),
+    /// A unique value is taken (the database's constraint decided).
+    #[error("{field} already exists")]
+    Conflict {
+        /// The field whose value is taken.
+        field: Field,
+        /// The value, as it would have been stored.
+        value: String,
+    },
+    /// The input breaks a rule; nothing was written.
+    #[error("{field}: {problem}")]
+    Invalid {
+        /// The offending field.
+        field: Field,
+        /// What is wrong with it.
+        problem: Invalid,
+    },
+    /// The database cannot be reached or gave no connection in time; worth retrying.
+    #[error("database unavailable")]
+    Unavailable(#[source] DbErr),
+    /// Any other database failure: a bug or an operator problem, never the client's.
+    #[error("database error")]
+    Database(#[source] DbErr),
+}
+
+/// The two kinds of rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resource {
+    /// A `customer` row.
+    Customer,
+    /// A `todos` row.
+    Todo,
+}
+
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Customer => "customer",
+            Self::Todo => "todo",
+        })
+    }
+}
+
+/// Input fields that rules are about; callers spell them in their own protocol's case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// `first_name`.
+    FirstName,
+    /// `middle_name`.
+    MiddleName,
+    /// `last_name`.
+    LastName,
+    /// `suffix`.
+    Suffix,
+    /// `email`.
+    Email,
+    /// `phone`.
+    Phone,
+    /// `task`.
+    Task,
+    /// `status`.
+    Status,
+    /// A todo's `customer_id`.
+    CustomerId,
+}
+
+impl Field {
+    /// The column (and REST JSON) name.
+    pub fn snake_case(self) -> &'static str {
+        match self {
+            Self::FirstName => "first_name",
+            Self::MiddleName => "middle_name",
+            Self::LastName => "last_name",
+            Self::Suffix => "suffix",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Task => "task",
+            Self::Status => "status",
+            Self::CustomerId => "customer_id",
+        }
+    }
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.snake_case())
+    }
+}
+
+/// Why a field's value was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Invalid {
+    /// Empty or only whitespace where text is required.
+    #[error("must not be blank")]
+    Blank,
+    /// Contains a NUL character, which PostgreSQL text cannot store.
+    #[error("must not contain a NUL character")]
+    NulCharacter,
+    /// Longer than the column allows.
+    #[error("must be at most {max} characters")]
+    TooLong {
+        /// The limit, in characters.
+        max: usize,
+    },
+    /// Not an email address; the text says why.
+    #[error("value is not a valid email address: {0}")]
+    Email(String),
+    /// Names a customer that does not exist.
+    #[error("no customer has customer_id {0}")]
+    UnknownCustomer(i32),
+}
+
+impl From<DbErr> for Error {
+    fn from(error: DbErr) -> Self {
+        if is_unavailable(&error) {
+            Self::Unavailable(error)
+        } else {
+            Self::Database(error)
+        }
+    }
+}
+
+impl Error {
+    /// Classifies a failed write: unique and foreign-key violations become client errors
+    /// through `on_violation`, the rest as [`From<DbErr>`] does.
+    pub(crate) fn from_write(error: DbErr, on_violation: impl FnOnce(&SqlErr) -> Option<Self>) -> Self {
+        match error.sql_err().as_ref().and_then(on_violation) {
+            Some(mapped) => mapped,
+            None => error.into(),
+        }
+    }
+}
+
+fn is_unavailable(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
+            let text = inner.to_string();
+            text.contains("pool timed out")
+                || text.contains("connection refused")
+                || text.contains("error communicating with database")
+                || text.contains("database is locked")
+        }
+        _ => false,
+    }
+}

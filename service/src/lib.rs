@@ -1,0 +1,15 @@
+//! Customers and todos: every create, read, update and delete, and every business rule.
+//!
+//! Functions take `&impl ConnectionTrait`, so they run on the pool or inside a transaction.
+//! Nothing here knows about HTTP or GraphQL: callers map [`Error`] to their own protocol.
+
+pub mod customer;
+pub mod error;
+pub mod paging;
+pub mod patch;
+pub mod todo;
+mod validate;
+
+pub use error::{Error, Field, Invalid, Resource, Result};
+pub use paging::{ListParams, Page, PageRequest};
+pub use patch::Patch;
