@@ -1,1 +1,324 @@
-//! placeholder
+//! Shared fixtures for the end-to-end tests: a fresh database per test on SQLite or
+//! PostgreSQL, the real router in-process, and small request helpers.
+//!
+//! Every database test is written once with [`db_test!`] and runs as two tests: `…::sqlite`
+//! always, and `…::postgres` (ignored unless asked for with `--ignored`, and then needing
+//! `TEST_DATABASE_URL`, e.g. `postgres://postgres@127.0.0.1:5432/test`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub use serde_json;
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A temporary SQLite file.
+    Sqlite,
+    /// A fresh database on the server named by `TEST_DATABASE_URL`.
+    Postgres,
+}
+
+/// A database that exists for one test and is removed after it.
+pub struct TestDatabase {
+    /// The URL the service connects to.
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[expect(dead_code, reason = "held so the folder lives as long as the test")] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+/// The server and maintenance database for PostgreSQL tests.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL").expect(
+        "TEST_DATABASE_URL must name a PostgreSQL database to run the PostgreSQL tests, \
+         e.g. postgres://postgres@127.0.0.1:5432/test",
+    )
+}
+
+impl TestDatabase {
+    /// Creates an empty database on `backend`.
+    pub async fn create(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                Self { url, cleanup: Cleanup::Sqlite(dir) }
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {admin_url}: {error}"));
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("CREATE DATABASE");
+                admin.close().await.ok();
+                let url = replace_database_name(&admin_url, &name);
+                Self { url, cleanup: Cleanup::Postgres { admin_url, name } }
+            }
+        }
+    }
+}
+
+fn replace_database_name(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(base, query)| (base, Some(query)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            let (admin_url, database) = (admin_url.clone(), name.clone());
+            // Drop runs outside async; a short-lived runtime on its own thread does the work.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                runtime.block_on(async {
+                    let admin = Database::connect(&admin_url).await.map_err(std::io::Error::other)?;
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+                        .await
+                        .map_err(std::io::Error::other)?;
+                    admin.close().await.map_err(std::io::Error::other)
+                })
+            })
+            .join();
+            if !matches!(dropped, Ok(Ok(()))) {
+                eprintln!("warning: test database {name} was not dropped");
+            }
+        }
+    }
+}
+
+/// The service, in-process, over its own fresh database.
+pub struct TestApp {
+    /// The full router, as `main` serves it.
+    pub router: Router,
+    /// A connection to the same database, for arranging and checking rows.
+    pub db: DatabaseConnection,
+    /// Which database this is.
+    pub backend: Backend,
+    statements: Arc<AtomicUsize>,
+    _database: TestDatabase,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct TestResponse {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    /// The body as JSON (panics with the text if it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|error| {
+            panic!("not JSON ({error}): {}", String::from_utf8_lossy(&self.body))
+        })
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+impl TestApp {
+    /// Starts the app on a fresh, migrated database, with default settings.
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with settings changed by `configure`.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut api::Config)) -> Self {
+        let database = TestDatabase::create(backend).await;
+        let mut config =
+            api::Config::from_iter(vec![("DATABASE_URL".to_owned(), database.url.clone())])
+                .expect("valid test configuration");
+        configure(&mut config);
+        let mut db = api::database::connect(&config).await.expect("connect");
+        api::database::migrate(&db).await.expect("migrate");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let router = api::app(api::state(db.clone(), config));
+        Self { router, db, backend, statements, _database: database }
+    }
+
+    /// How many SQL statements the app has run so far.
+    pub fn statement_count(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+
+    /// Sends a request through the router.
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self.router.clone().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        TestResponse { status, headers, body }
+    }
+
+    /// A request with no body.
+    pub async fn call(&self, method: Method, path: &str) -> TestResponse {
+        self.send(Request::builder().method(method).uri(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.call(Method::GET, path).await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> TestResponse {
+        self.call(Method::DELETE, path).await
+    }
+
+    /// A request with a raw body and content type.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> TestResponse {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(content_type) = content_type {
+            builder = builder.header(header::CONTENT_TYPE, content_type);
+        }
+        self.send(builder.body(body.into()).expect("request")).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> TestResponse {
+        self.send_raw(Method::POST, path, Some("application/json"), body.to_string()).await
+    }
+
+    /// `PUT path` with a JSON body.
+    pub async fn put(&self, path: &str, body: &Value) -> TestResponse {
+        self.send_raw(Method::PUT, path, Some("application/json"), body.to_string()).await
+    }
+
+    /// Runs a GraphQL operation over `POST /graphql` and returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .post("/graphql", &json!({ "query": query, "variables": variables }))
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+        response.json()
+    }
+
+    /// Runs a GraphQL operation that must succeed and returns its `data`.
+    pub async fn graphql_data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Creates a customer through the REST route and returns its JSON.
+    pub async fn create_customer(&self, first: &str, last: &str, email: &str) -> Value {
+        let response = self
+            .post(
+                "/v1/customers",
+                &json!({ "first_name": first, "last_name": last, "email": email }),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+        response.json()
+    }
+
+    /// Creates a todo through the REST route and returns its JSON.
+    pub async fn create_todo(&self, task: &str, customer_id: Option<i64>) -> Value {
+        let response = self
+            .post("/api/v1/todos", &json!({ "task": task, "customer_id": customer_id }))
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+        response.json()
+    }
+}
+
+/// The `extensions.code` of the first GraphQL error in a response body.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// Declares one test body that runs on both databases:
+///
+/// ```text
+/// db_test!(async fn creates_a_customer(app) { /* uses app: TestApp */ });
+/// ```
+#[macro_export]
+macro_rules! db_test {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::TestApp::spawn($crate::Backend::Sqlite).await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "PostgreSQL: run with --ignored and TEST_DATABASE_URL set"]
+            async fn postgres() {
+                run($crate::TestApp::spawn($crate::Backend::Postgres).await).await
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_database_name;
+
+    #[test]
+    fn database_name_is_replaced_keeping_server_and_options() {
+        assert_eq!(
+            replace_database_name("postgres://u@h:5432/test", "t_1"),
+            "postgres://u@h:5432/t_1"
+        );
+        assert_eq!(
+            replace_database_name("postgres://u@h/test?sslmode=disable", "t_1"),
+            "postgres://u@h/t_1?sslmode=disable"
+        );
+    }
+}

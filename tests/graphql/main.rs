@@ -1,0 +1,1 @@
+//! End-to-end tests of the GraphQL API, through the real router.
