@@ -63,6 +63,10 @@ pub struct Config {
     /// size times its selection).
     #[serde(default = "defaults::graphql_max_complexity")]
     pub graphql_max_complexity: usize,
+    /// `GRAPHQL_BATCH_DELAY_MS`: how long a DataLoader waits for more keys before it runs
+    /// its batched query. Longer gathers bigger batches at the cost of latency per level.
+    #[serde(default = "defaults::graphql_batch_delay_ms")]
+    pub graphql_batch_delay_ms: u64,
     /// `GRAPHQL_INTROSPECTION`: answer introspection queries (switch off to hide the schema).
     #[serde(default = "defaults::yes")]
     pub graphql_introspection: bool,
@@ -109,6 +113,9 @@ mod defaults {
     }
     pub fn graphql_max_complexity() -> usize {
         50_000
+    }
+    pub fn graphql_batch_delay_ms() -> u64 {
+        1
     }
     pub fn max_body_bytes() -> usize {
         1024 * 1024

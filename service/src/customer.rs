@@ -134,8 +134,9 @@ pub async fn find_many(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<Cus
 pub async fn list(db: &impl ConnectionTrait, params: ListParams) -> Result<Vec<Customer>> {
     Ok(Entity::find()
         .order_by_asc(Column::CustomerId)
-        .offset(params.offset)
-        .limit(params.limit)
+        .offset((params.offset > 0).then_some(params.offset))
+        // SQLite accepts OFFSET only after a LIMIT; "no limit" is the largest one.
+        .limit(params.limit.or((params.offset > 0).then_some(i64::MAX.unsigned_abs())))
         .all(db)
         .await?)
 }

@@ -100,8 +100,9 @@ pub async fn find_many(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<Tod
 pub async fn list(db: &impl ConnectionTrait, params: ListParams) -> Result<Vec<Todo>> {
     Ok(Entity::find()
         .order_by_asc(Column::Id)
-        .offset(params.offset)
-        .limit(params.limit)
+        .offset((params.offset > 0).then_some(params.offset))
+        // SQLite accepts OFFSET only after a LIMIT; "no limit" is the largest one.
+        .limit(params.limit.or((params.offset > 0).then_some(i64::MAX.unsigned_abs())))
         .all(db)
         .await?)
 }
@@ -193,9 +194,11 @@ async fn pages_of(
     let mut outer = Query::select();
     outer
         .columns(Column::iter())
-        .from_subquery(window, Alias::new("window"))
-        .order_by(Column::CustomerId, Order::Asc)
-        .order_by(Column::Id, Order::Asc);
+        .from_subquery(window, Alias::new("window"));
+    if customer_ids.is_some() {
+        outer.order_by(Column::CustomerId, Order::Asc);
+    }
+    outer.order_by(Column::Id, Order::Asc);
     if let Some(size) = size {
         outer.and_where(Expr::col(Alias::new("page_row")).lte(size.saturating_add(1)));
     }

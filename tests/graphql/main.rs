@@ -1,1 +1,10 @@
 //! End-to-end tests of the GraphQL API, through the real router.
+
+mod batching;
+mod connections;
+mod errors;
+mod http;
+mod mutations;
+mod queries;
+mod schema;
+mod subscriptions;

@@ -111,6 +111,8 @@ impl Drop for TestDatabase {
 pub struct TestApp {
     /// The full router, as `main` serves it.
     pub router: Router,
+    /// The state behind the router (schema, events), for tests that go below HTTP.
+    pub state: api::state::AppState,
     /// A connection to the same database, for arranging and checking rows.
     pub db: DatabaseConnection,
     /// Which database this is.
@@ -166,11 +168,16 @@ impl TestApp {
         api::database::migrate(&db).await.expect("migrate");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
-        db.set_metric_callback(move |_| {
+        let print_sql = std::env::var_os("TEST_PRINT_SQL").is_some();
+        db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::SeqCst);
+            if print_sql {
+                eprintln!("SQL: {}", info.statement);
+            }
         });
-        let router = api::app(api::state(db.clone(), config));
-        Self { router, db, backend, statements, _database: database }
+        let state = api::state(db.clone(), config);
+        let router = api::app(state.clone());
+        Self { router, state, db, backend, statements, _database: database }
     }
 
     /// How many SQL statements the app has run so far.

@@ -163,6 +163,7 @@ macro_rules! connection {
             }
         }
 
+        #[doc = $connection_doc]
         #[Object]
         impl $connection {
             /// The items of this page with their cursors.

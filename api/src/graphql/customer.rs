@@ -26,6 +26,7 @@ impl From<customers::Customer> for Customer {
     }
 }
 
+/// A person or organisation that todos can be for.
 #[Object]
 impl Customer {
     /// Globally unique, opaque id (Relay `Node`); use `customerId` for the number.
@@ -190,6 +191,7 @@ impl CustomerPatch {
 #[derive(Default)]
 pub struct CustomerQuery;
 
+/// Customer look-ups.
 #[Object]
 impl CustomerQuery {
     /// The customer with this number, or null if there is none.

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
@@ -22,13 +23,20 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    /// Builds every loader over the pool.
-    pub fn new(db: &DatabaseConnection) -> Self {
+    /// Builds every loader over the pool; each waits `delay` for more keys before it runs
+    /// its query.
+    pub fn new(db: &DatabaseConnection, delay: Duration) -> Self {
+        fn loader<T: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(
+            inner: T,
+            delay: Duration,
+        ) -> DataLoader<T> {
+            DataLoader::new(inner, tokio::spawn).delay(delay)
+        }
         Self {
-            customers: DataLoader::new(CustomerLoader(db.clone()), tokio::spawn),
-            todos: DataLoader::new(TodoLoader(db.clone()), tokio::spawn),
-            customer_todos: DataLoader::new(CustomerTodosLoader(db.clone()), tokio::spawn),
-            todo_counts: DataLoader::new(TodoCountLoader(db.clone()), tokio::spawn),
+            customers: loader(CustomerLoader(db.clone()), delay),
+            todos: loader(TodoLoader(db.clone()), delay),
+            customer_todos: loader(CustomerTodosLoader(db.clone()), delay),
+            todo_counts: loader(TodoCountLoader(db.clone()), delay),
         }
     }
 }

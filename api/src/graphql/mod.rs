@@ -66,7 +66,10 @@ pub fn sdl() -> String {
 /// Builds the executable schema over the pool, with the configured limits.
 pub fn build_schema(db: DatabaseConnection, events: Events, config: &Config) -> ApiSchema {
     let mut builder = schema_builder()
-        .data(Loaders::new(&db))
+        .data(Loaders::new(
+            &db,
+            std::time::Duration::from_millis(config.graphql_batch_delay_ms),
+        ))
         .data(db)
         .data(events)
         .data(PageLimits {

@@ -49,6 +49,7 @@ fn events<T: Clone + Send + 'static>(receiver: broadcast::Receiver<T>) -> impl S
 #[derive(Default)]
 pub struct SubscriptionRoot;
 
+/// Changes pushed to clients as they commit.
 #[Subscription]
 impl SubscriptionRoot {
     /// Every customer change, as it commits.

@@ -58,6 +58,7 @@ impl From<todos::Todo> for Todo {
     }
 }
 
+/// Something to do, optionally for a customer.
 #[Object]
 impl Todo {
     /// Globally unique, opaque id (Relay `Node`); use `todoId` for the number.
