@@ -202,9 +202,15 @@ fn obtain_tarball(
     }
 
     let agent = agent.get_or_insert_with(new_agent);
+    // Name the proxy (host and port only: its URL may carry credentials) in errors.
+    let via = agent.config().proxy().map_or_else(String::new, |proxy| {
+        let uri = proxy.uri();
+        let port = uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default();
+        format!(" via proxy {}{port}", uri.host().unwrap_or("?"))
+    });
     let bytes = download(agent, url).map_err(|e| {
         format!(
-            "downloading npm package {}@{} from {url} failed: {e}\n\
+            "downloading npm package {}@{} from {url}{via} failed: {e}\n\
              (set HTTPS_PROXY if a proxy is needed, WEB_ASSETS_NPM_REGISTRY for a mirror, or put \
              the tarball into the cache directory {})",
             package.name,

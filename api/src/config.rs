@@ -21,9 +21,9 @@ pub enum LogFormat {
 /// Each field is the lower-cased name of its variable; the README's table documents them.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Config {
-    /// `HOST`: the address to listen on.
+    /// `HOST`: the IP address to listen on (`localhost` is accepted for 127.0.0.1).
     #[serde(default = "defaults::host")]
-    pub host: IpAddr,
+    pub host: String,
     /// `PORT`: the port to listen on.
     #[serde(default = "defaults::port")]
     pub port: u16,
@@ -81,8 +81,8 @@ pub struct Config {
 mod defaults {
     use super::*;
 
-    pub fn host() -> IpAddr {
-        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    pub fn host() -> String {
+        "127.0.0.1".into()
     }
     pub fn port() -> u16 {
         8000
@@ -151,6 +151,12 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let fail = |message: &str| Err(ConfigError(message.to_owned()));
+        if parse_host(&self.host).is_none() {
+            return Err(ConfigError(format!(
+                "HOST: {:?} is not an IP address (e.g. 127.0.0.1 or 0.0.0.0)",
+                self.host
+            )));
+        }
         if self.db_max_connections == 0 {
             return fail("DB_MAX_CONNECTIONS: must be at least 1");
         }
@@ -178,7 +184,8 @@ impl Config {
 
     /// The socket address to listen on.
     pub fn listen_addr(&self) -> SocketAddr {
-        SocketAddr::new(self.host, self.port)
+        let ip = parse_host(&self.host).unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        SocketAddr::new(ip, self.port)
     }
 
     /// The database URL, resolved from `DATABASE_URL` or the `DB_*` variables.
@@ -187,6 +194,13 @@ impl Config {
             .url()
             .expect("validated when the configuration was read")
     }
+}
+
+fn parse_host(host: &str) -> Option<IpAddr> {
+    if host.eq_ignore_ascii_case("localhost") {
+        return Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    host.trim_start_matches('[').trim_end_matches(']').parse().ok()
 }
 
 /// envy names the variable for parse errors but not for unknown enum values; this adds it.

@@ -81,26 +81,42 @@ pub fn normalise_email(email: &str) -> Option<String> {
     validate::email(email).ok()
 }
 
+/// Checks every rule a new customer must meet and returns it as it would be stored (email
+/// normalised). [`create`] does this itself; callers that must report validation problems
+/// before their own checks (as the REST route does, like the seed) may call it first.
+pub fn validate(new: NewCustomer) -> Result<NewCustomer> {
+    // In the seed model's field order, so the first problem reported is the one pydantic
+    // would list first.
+    Ok(NewCustomer {
+        first_name: validate::required_text(Field::FirstName, new.first_name)?,
+        middle_name: validate::nullable_text(Field::MiddleName, new.middle_name)?,
+        last_name: validate::required_text(Field::LastName, new.last_name)?,
+        suffix: validate::nullable_text(Field::Suffix, new.suffix)?,
+        email: validate::email(&new.email)?,
+        phone: validate::nullable_text(Field::Phone, new.phone)?,
+    })
+}
+
 /// Creates a customer. A taken email is a [`Error::Conflict`] decided by the unique
 /// constraint, so concurrent creates with one email give exactly one success.
 pub async fn create(db: &impl ConnectionTrait, new: NewCustomer) -> Result<Customer> {
-    let email = validate::email(&new.email)?;
+    let new = validate(new)?;
     let now = Utc::now();
     let row = ActiveModel {
         customer_id: NotSet,
-        first_name: Set(validate::required_text(Field::FirstName, new.first_name)?),
-        middle_name: Set(validate::nullable_text(Field::MiddleName, new.middle_name)?),
-        last_name: Set(validate::required_text(Field::LastName, new.last_name)?),
-        suffix: Set(validate::nullable_text(Field::Suffix, new.suffix)?),
-        email: Set(email.clone()),
-        phone: Set(validate::nullable_text(Field::Phone, new.phone)?),
+        first_name: Set(new.first_name),
+        middle_name: Set(new.middle_name),
+        last_name: Set(new.last_name),
+        suffix: Set(new.suffix),
+        email: Set(new.email.clone()),
+        phone: Set(new.phone),
         created_at: Set(now),
         updated_at: Set(now),
     };
     Entity::insert(row)
         .exec_with_returning(db)
         .await
-        .map_err(|error| Error::from_write(error, email_conflict(Some(&email))))
+        .map_err(|error| Error::from_write(error, email_conflict(Some(&new.email))))
 }
 
 /// The customer with this id, if any.

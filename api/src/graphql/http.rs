@@ -43,7 +43,7 @@ async fn graphql_get(
         .is_some_and(|accept| accept.contains("text/html"));
     let query = query.unwrap_or_default();
     if wants_html && !query.split('&').any(|pair| pair.starts_with("query=")) {
-        return crate::ui::graphiql_page();
+        return crate::ui::graphiql_page_for(&headers);
     }
     let request = match parse_query_string(&query) {
         Ok(request) => request,

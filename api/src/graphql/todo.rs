@@ -147,13 +147,9 @@ impl TodoQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The todo's number (`todoId`).")] todo_id: i32,
     ) -> Result<Option<Todo>> {
-        Ok(ctx
-            .data::<Loaders>()?
-            .todos
-            .load_one(todo_id)
-            .await
-            .gql()?
-            .map(Todo::from))
+        // A direct read: a root field has nothing to batch with.
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(todos::find(db, todo_id).await.gql()?.map(Todo::from))
     }
 
     /// All todos in `todoId` order, a page at a time.

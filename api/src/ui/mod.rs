@@ -11,6 +11,7 @@ mod assets;
 mod pages;
 
 use axum::Router;
+use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use axum::routing::get;
 
@@ -37,10 +38,22 @@ pub fn graphiql_page() -> Response {
     pages::graphiql()
 }
 
+/// Like [`graphiql_page`], but the CSP's `connect-src` also names the subscription socket's
+/// origin (`ws://<host> wss://<host>`, from the request's `Host` header), for browsers that do
+/// not yet let `'self'` match WebSocket URLs (Safari before 15.5/16). Falls back to
+/// [`graphiql_page`]'s CSP when `Host` is missing or not a plain `host[:port]`.
+pub fn graphiql_page_for(headers: &HeaderMap) -> Response {
+    pages::graphiql_for_host(
+        headers
+            .get(header::HOST)
+            .and_then(|value| value.to_str().ok()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use axum::body::{Body, to_bytes};
-    use axum::http::{Request, StatusCode, header};
+    use axum::http::{HeaderValue, Request, StatusCode};
     use tower::ServiceExt as _;
 
     use super::*;
@@ -184,6 +197,35 @@ mod tests {
         let html = String::from_utf8(body(graphiql_page()).await).expect("UTF-8");
         assert!(html.contains(r#"data-endpoint="/graphql""#));
         assert!(html.contains(r#"data-subscriptions-path="/graphql/ws""#));
+    }
+
+    #[tokio::test]
+    async fn graphiql_page_for_names_the_websocket_origin() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("localhost:3000"));
+        let response = graphiql_page_for(&headers);
+        assert!(
+            header(&response, &header::CONTENT_SECURITY_POLICY)
+                .ends_with("; connect-src 'self' ws://localhost:3000 wss://localhost:3000")
+        );
+        check_page(response, 5).await;
+
+        for host in ["evil; script-src *", ""] {
+            headers.insert(
+                header::HOST,
+                HeaderValue::from_str(host).expect("header value"),
+            );
+            let response = graphiql_page_for(&headers);
+            assert_eq!(
+                header(&response, &header::CONTENT_SECURITY_POLICY),
+                header(&graphiql_page(), &header::CONTENT_SECURITY_POLICY),
+                "{host}"
+            );
+        }
+        let response = graphiql_page_for(&HeaderMap::new());
+        assert!(
+            header(&response, &header::CONTENT_SECURITY_POLICY).ends_with("connect-src 'self'")
+        );
     }
 
     #[tokio::test]

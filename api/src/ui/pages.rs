@@ -35,13 +35,10 @@ macro_rules! csp {
     };
 }
 
-/// CSP for `/docs`. Swagger UI sets inline styles and its stylesheet uses `data:` SVG icons;
-/// "Try it out" requests go to our own origin.
-pub(super) const DOCS_CSP: &str = csp!(
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-);
+/// CSP for `/docs`. Swagger UI's stylesheet uses `data:` SVG icons; "Try it out" requests go to
+/// our own origin. Styles need nothing beyond `default-src 'self'`: Swagger UI only sets styles
+/// through the DOM (checked in Chromium with Try it out, with no violation).
+pub(super) const DOCS_CSP: &str = csp!("img-src 'self' data:", "connect-src 'self'");
 
 /// CSP for `/redoc`. ReDoc injects its styles with styled-components (`'unsafe-inline'`
 /// styles) and runs its search index in a worker created from a `blob:` URL. `img-src` also
@@ -53,10 +50,12 @@ pub(super) const REDOC_CSP: &str = csp!(
     "connect-src 'self'",
 );
 
-/// CSP for the GraphiQL page. Its stylesheet embeds fonts and icons as `data:` URLs and its
-/// editors set inline styles. `connect-src 'self'` covers both the HTTP endpoint and the
-/// same-origin `ws:`/`wss:` subscription socket (CSP Level 3 matches WebSocket schemes to
-/// `'self'`).
+/// CSP for the GraphiQL page. Its stylesheet embeds fonts and icons as `data:` URLs; its
+/// dialogs (Radix UI) inject a `<style>` element, hence `'unsafe-inline'` styles.
+/// `connect-src 'self'` covers the HTTP endpoint and, in browsers implementing CSP Level 3
+/// (current Chrome, Firefox and Safari), the same-origin `ws:`/`wss:` subscription socket;
+/// [`graphiql_for_host`] also names the socket's origin explicitly for older browsers.
+/// `connect-src` must stay the last directive (see [`graphiql_for_host`]).
 pub(super) const GRAPHIQL_CSP: &str = csp!(
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
@@ -188,4 +187,85 @@ pub(super) async fn redoc() -> Response {
 /// The GraphiQL page (see [`super::graphiql_page`]).
 pub(super) fn graphiql() -> Response {
     page(GRAPHIQL_HTML.as_str(), GRAPHIQL_CSP)
+}
+
+/// The GraphiQL page whose CSP also lists `ws://<host>` and `wss://<host>` for the `Host`
+/// request header (see [`super::graphiql_page_for`]); without a usable `Host`, the same as
+/// [`graphiql`].
+pub(super) fn graphiql_for_host(host: Option<&str>) -> Response {
+    let Some(host) = host.filter(|host| is_plain_host(host)) else {
+        return graphiql();
+    };
+    let csp = format!("{GRAPHIQL_CSP} ws://{host} wss://{host}");
+    let mut response = graphiql();
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
+
+/// Whether `host` is a bare `name[:port]`, `IPv4[:port]` or `[IPv6][:port]`, safe to put into
+/// a CSP source expression (no spaces, `;`, `,`, `*`, paths or schemes).
+fn is_plain_host(host: &str) -> bool {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') || name.ends_with(']') => (name, Some(port)),
+        _ => (host, None),
+    };
+    let name_ok = if let Some(ipv6) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        !ipv6.is_empty()
+            && ipv6
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+    } else {
+        !name.is_empty()
+            && name.len() <= 253
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    };
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    name_ok && port_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_hosts_are_accepted_and_anything_else_rejected() {
+        for host in [
+            "localhost",
+            "localhost:8080",
+            "api.example.com",
+            "127.0.0.1:3000",
+            "[::1]:8080",
+            "[::1]",
+        ] {
+            assert!(is_plain_host(host), "{host}");
+        }
+        for host in [
+            "",
+            ":80",
+            "a b",
+            "evil;script-src *",
+            "x,y",
+            "*",
+            "h:",
+            "h:123456",
+            "h/p",
+            "::1",
+            "[]",
+            "host:80:90",
+        ] {
+            assert!(!is_plain_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn connect_src_is_the_last_graphiql_directive() {
+        assert!(GRAPHIQL_CSP.ends_with("; connect-src 'self'"));
+    }
 }
