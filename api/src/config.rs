@@ -79,8 +79,6 @@ pub struct Config {
 }
 
 mod defaults {
-    use super::*;
-
     pub fn host() -> String {
         "127.0.0.1".into()
     }
@@ -130,12 +128,12 @@ pub struct ConfigError(String);
 impl Config {
     /// Reads the process environment (call `dotenvy::dotenv()` first to honour `.env`).
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_iter(std::env::vars().collect::<Vec<_>>())
+        Self::from_vars(std::env::vars().collect::<Vec<_>>())
     }
 
     /// Reads the configuration from these variables; tests use it to avoid the process
     /// environment.
-    pub fn from_iter(
+    pub fn from_vars(
         vars: impl IntoIterator<Item = (String, String)> + Clone,
     ) -> Result<Self, ConfigError> {
         let mut config: Self = envy::from_iter(vars.clone()).map_err(describe)?;
@@ -146,7 +144,7 @@ impl Config {
 
     /// The defaults, as if no variable were set.
     pub fn defaults() -> Self {
-        Self::from_iter(Vec::new()).expect("the defaults are valid")
+        Self::from_vars(Vec::new()).expect("the defaults are valid")
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -176,10 +174,7 @@ impl Config {
                 )));
             }
         }
-        self.database
-            .url()
-            .map(drop)
-            .map_err(ConfigError)
+        self.database.url().map(drop).map_err(ConfigError)
     }
 
     /// The socket address to listen on.
@@ -200,7 +195,10 @@ fn parse_host(host: &str) -> Option<IpAddr> {
     if host.eq_ignore_ascii_case("localhost") {
         return Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
     }
-    host.trim_start_matches('[').trim_end_matches(']').parse().ok()
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
 
 /// envy names the variable for parse errors but not for unknown enum values; this adds it.
@@ -232,14 +230,20 @@ mod tests {
             config.cors_allowed_origins,
             ["http://localhost", "http://localhost:3000"]
         );
-        assert_eq!(config.database_url(), migration::database_url::DEFAULT_DATABASE_URL);
+        assert_eq!(
+            config.database_url(),
+            migration::database_url::DEFAULT_DATABASE_URL
+        );
     }
 
     #[test]
     fn values_are_read_from_upper_case_variables() {
-        let config = Config::from_iter(vars(&[
+        let config = Config::from_vars(vars(&[
             ("PORT", "9001"),
-            ("CORS_ALLOWED_ORIGINS", "https://a.example,https://b.example"),
+            (
+                "CORS_ALLOWED_ORIGINS",
+                "https://a.example,https://b.example",
+            ),
             ("LOG_FORMAT", "json"),
             ("DATABASE_URL", "postgres://u@h/d"),
         ]))
@@ -261,7 +265,7 @@ mod tests {
             ("DB_DRIVER", "oracle"),
             ("HOST", "not-an-ip"),
         ] {
-            let error = Config::from_iter(vars(&[(name, value)])).expect_err(name);
+            let error = Config::from_vars(vars(&[(name, value)])).expect_err(name);
             assert!(error.to_string().contains(name), "{name}: {error}");
         }
     }

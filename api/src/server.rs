@@ -64,7 +64,13 @@ fn cors(config: &Config) -> CorsLayer {
     };
     let layer = CorsLayer::new()
         .allow_origin(allow_origin)
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT]);
     // Credentials cannot be combined with a wildcard origin; the seed allowed them for its
     // listed origins.
@@ -84,6 +90,8 @@ pub fn app(state: AppState) -> Router {
         .merge(graphql::router(state.schema.clone()))
         .merge(health::router())
         .merge(ui::router())
+        .fallback(rest::not_found)
+        .method_not_allowed_fallback(rest::method_not_allowed)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(cors(&config))
@@ -109,16 +117,24 @@ impl Application {
     /// Opens the database, applies migrations when configured, and binds the socket (port 0
     /// picks a free one, as the tests do).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let db = database::connect(&config).await.map_err(StartupError::Connect)?;
+        let db = database::connect(&config)
+            .await
+            .map_err(StartupError::Connect)?;
         if config.run_migrations {
-            database::migrate(&db).await.map_err(StartupError::Migrate)?;
+            database::migrate(&db)
+                .await
+                .map_err(StartupError::Migrate)?;
         }
         let addr = config.listen_addr();
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
         let router = app(state(db.clone(), config));
-        Ok(Self { listener, router, db })
+        Ok(Self {
+            listener,
+            router,
+            db,
+        })
     }
 
     /// The address actually bound.
@@ -128,7 +144,10 @@ impl Application {
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish and closes the
     /// pool.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)

@@ -39,15 +39,21 @@ async fn start(database_url: &str) -> Server {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the binary");
-    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Ok(response) = reqwest::get(format!("{}/health", server.base)).await {
-            if response.status().is_success() {
-                return server;
-            }
+        if let Ok(response) = reqwest::get(format!("{}/health", server.base)).await
+            && response.status().is_success()
+        {
+            return server;
         }
-        assert!(Instant::now() < deadline, "the binary did not answer /health within 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "the binary did not answer /health within 30 s"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -55,7 +61,10 @@ async fn start(database_url: &str) -> Server {
 #[tokio::test]
 async fn serves_rest_and_graphql_over_http_then_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("temporary folder");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("binary.db").display());
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("binary.db").display()
+    );
     let mut server = start(&url).await;
     let client = reqwest::Client::new();
 
@@ -81,7 +90,11 @@ async fn serves_rest_and_graphql_over_http_then_stops_on_sigterm() {
         graphql,
         serde_json::json!({ "data": { "customers": { "totalCount": 1, "nodes": [{ "email": "ada@example.com" }] } } })
     );
-    let ready = client.get(format!("{}/ready", server.base)).send().await.expect("ready");
+    let ready = client
+        .get(format!("{}/ready", server.base))
+        .send()
+        .await
+        .expect("ready");
     assert_eq!(ready.status(), 200);
 
     let status = Command::new("kill")
@@ -102,7 +115,11 @@ async fn serves_rest_and_graphql_over_http_then_stops_on_sigterm() {
 
 #[test]
 fn a_bad_setting_stops_start_up_with_a_message_naming_it() {
-    for (name, value) in [("PORT", "eighty"), ("RUN_MIGRATIONS", "perhaps"), ("LOG_FORMAT", "xml")] {
+    for (name, value) in [
+        ("PORT", "eighty"),
+        ("RUN_MIGRATIONS", "perhaps"),
+        ("LOG_FORMAT", "xml"),
+    ] {
         let output = Command::new(BINARY)
             .env_clear()
             .env(name, value)
@@ -128,6 +145,9 @@ fn an_unreachable_database_stops_start_up_without_a_panic() {
         .expect("run the binary");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("cannot connect to the database"), "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to the database"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }

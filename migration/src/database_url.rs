@@ -37,7 +37,11 @@ impl DatabaseSettings {
 
     /// The URL to connect to; the message names the variable that is missing or wrong.
     pub fn url(&self) -> Result<String, String> {
-        if let Some(url) = self.database_url.as_deref().filter(|url| !url.trim().is_empty()) {
+        if let Some(url) = self
+            .database_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+        {
             return Ok(url.to_owned());
         }
         let any_part = [
@@ -64,7 +68,10 @@ impl DatabaseSettings {
                     Some(password) => format!("{}:{}", encode(user), encode(password)),
                     None => encode(user),
                 };
-                Ok(format!("postgres://{credentials}@{host}:{port}/{}", encode(name)))
+                Ok(format!(
+                    "postgres://{credentials}@{host}:{port}/{}",
+                    encode(name)
+                ))
             }
             "sqlite" => {
                 let name = required(&self.db_name, "DB_NAME")?;

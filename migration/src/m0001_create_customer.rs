@@ -56,6 +56,10 @@ impl MigrationTrait for Migration {
 
 /// Names of the `customer` table and its columns.
 #[derive(DeriveIden)]
+#[expect(
+    clippy::enum_variant_names,
+    reason = "the variants are the seed's column names"
+)]
 pub(crate) enum Customer {
     Table,
     CustomerId,

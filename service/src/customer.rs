@@ -9,7 +9,7 @@ use sea_orm::{
     QuerySelect, SqlErr,
 };
 
-use crate::error::{Error, Field, Resource, Result};
+use crate::error::{Error, Field, Resource, Result, Violation};
 use crate::paging::{ListParams, Page, PageRequest};
 use crate::patch::Patch;
 use crate::validate;
@@ -85,15 +85,37 @@ pub fn normalise_email(email: &str) -> Option<String> {
 /// normalised). [`create`] does this itself; callers that must report validation problems
 /// before their own checks (as the REST route does, like the seed) may call it first.
 pub fn validate(new: NewCustomer) -> Result<NewCustomer> {
-    // In the seed model's field order, so the first problem reported is the one pydantic
-    // would list first.
+    // Every field is checked and every problem reported, in the seed model's field order,
+    // as pydantic does.
+    let mut problems = Vec::new();
+    let mut check = |result: Result<String, Violation>| {
+        result.unwrap_or_else(|violation| {
+            problems.push(violation);
+            String::new()
+        })
+    };
+    let first_name = check(validate::required_text(Field::FirstName, new.first_name));
+    let middle_name = new
+        .middle_name
+        .map(|text| check(validate::optional_text(Field::MiddleName, text)));
+    let last_name = check(validate::required_text(Field::LastName, new.last_name));
+    let suffix = new
+        .suffix
+        .map(|text| check(validate::optional_text(Field::Suffix, text)));
+    let email = check(validate::email(&new.email));
+    let phone = new
+        .phone
+        .map(|text| check(validate::optional_text(Field::Phone, text)));
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
     Ok(NewCustomer {
-        first_name: validate::required_text(Field::FirstName, new.first_name)?,
-        middle_name: validate::nullable_text(Field::MiddleName, new.middle_name)?,
-        last_name: validate::required_text(Field::LastName, new.last_name)?,
-        suffix: validate::nullable_text(Field::Suffix, new.suffix)?,
-        email: validate::email(&new.email)?,
-        phone: validate::nullable_text(Field::Phone, new.phone)?,
+        first_name,
+        middle_name,
+        last_name,
+        suffix,
+        email,
+        phone,
     })
 }
 
@@ -152,7 +174,11 @@ pub async fn list(db: &impl ConnectionTrait, params: ListParams) -> Result<Vec<C
         .order_by_asc(Column::CustomerId)
         .offset((params.offset > 0).then_some(params.offset))
         // SQLite accepts OFFSET only after a LIMIT; "no limit" is the largest one.
-        .limit(params.limit.or((params.offset > 0).then_some(i64::MAX.unsigned_abs())))
+        .limit(
+            params
+                .limit
+                .or((params.offset > 0).then_some(i64::MAX.unsigned_abs())),
+        )
         .all(db)
         .await?)
 }
@@ -190,7 +216,10 @@ pub async fn page(db: &impl ConnectionTrait, request: PageRequest) -> Result<Pag
     Ok(request.cut(rows, before_window, after_window))
 }
 
-async fn exists(db: &impl ConnectionTrait, condition: sea_orm::sea_query::SimpleExpr) -> Result<bool> {
+async fn exists(
+    db: &impl ConnectionTrait,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> Result<bool> {
     Ok(Entity::find()
         .select_only()
         .column(Column::CustomerId)
@@ -277,4 +306,3 @@ pub async fn delete(db: &impl ConnectionTrait, customer_id: i32) -> Result<Custo
         .next()
         .ok_or(Error::NotFound(Resource::Customer))
 }
-

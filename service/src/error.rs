@@ -19,20 +19,25 @@ pub enum Error {
         /// The value, as it would have been stored.
         value: String,
     },
-    /// The input breaks a rule; nothing was written.
-    #[error("{field}: {problem}")]
-    Invalid {
-        /// The offending field.
-        field: Field,
-        /// What is wrong with it.
-        problem: Invalid,
-    },
+    /// The input breaks one or more rules (never an empty list); nothing was written.
+    #[error("invalid input: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<Violation>),
     /// The database cannot be reached or gave no connection in time; worth retrying.
     #[error("database unavailable")]
     Unavailable(#[source] DbErr),
     /// Any other database failure: a bug or an operator problem, never the client's.
     #[error("database error")]
     Database(#[source] DbErr),
+}
+
+/// One broken rule: which field, and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct Violation {
+    /// The offending field.
+    pub field: Field,
+    /// What is wrong with it.
+    pub problem: Invalid,
 }
 
 /// The two kinds of rows.
@@ -122,6 +127,12 @@ pub enum Invalid {
     UnknownCustomer(i32),
 }
 
+impl From<Violation> for Error {
+    fn from(violation: Violation) -> Self {
+        Self::Invalid(vec![violation])
+    }
+}
+
 impl From<DbErr> for Error {
     fn from(error: DbErr) -> Self {
         if is_unavailable(&error) {
@@ -133,9 +144,17 @@ impl From<DbErr> for Error {
 }
 
 impl Error {
+    /// A single broken rule.
+    pub fn invalid(field: Field, problem: Invalid) -> Self {
+        Self::Invalid(vec![Violation { field, problem }])
+    }
+
     /// Classifies a failed write: unique and foreign-key violations become client errors
     /// through `on_violation`, the rest as [`From<DbErr>`] does.
-    pub(crate) fn from_write(error: DbErr, on_violation: impl FnOnce(&SqlErr) -> Option<Self>) -> Self {
+    pub(crate) fn from_write(
+        error: DbErr,
+        on_violation: impl FnOnce(&SqlErr) -> Option<Self>,
+    ) -> Self {
         match error.sql_err().as_ref().and_then(on_violation) {
             Some(mapped) => mapped,
             None => error.into(),

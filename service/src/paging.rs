@@ -78,6 +78,10 @@ impl PageRequest {
                 has_previous_page = true;
             }
         }
-        Page { items: rows, has_previous_page, has_next_page }
+        Page {
+            items: rows,
+            has_previous_page,
+            has_next_page,
+        }
     }
 }

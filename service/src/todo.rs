@@ -54,12 +54,17 @@ impl From<NewTodo> for TodoPatch {
 /// Turns a foreign-key violation into "no such customer" for the id being written.
 fn unknown_customer(customer_id: Option<i32>) -> impl FnOnce(&SqlErr) -> Option<Error> {
     move |error| match (error, customer_id) {
-        (SqlErr::ForeignKeyConstraintViolation(_), Some(id)) => Some(Error::Invalid {
-            field: Field::CustomerId,
-            problem: Invalid::UnknownCustomer(id),
-        }),
+        (SqlErr::ForeignKeyConstraintViolation(_), Some(id)) => Some(Error::invalid(
+            Field::CustomerId,
+            Invalid::UnknownCustomer(id),
+        )),
         _ => None,
     }
+}
+
+/// Checks a task against the rules (not blank, no NUL) and returns it as it would be stored.
+pub fn validate_task(task: String) -> Result<String> {
+    Ok(validate::required_text(Field::Task, task)?)
 }
 
 /// Creates a todo. An unknown `customer_id` is refused by the foreign key, not by a
@@ -102,7 +107,11 @@ pub async fn list(db: &impl ConnectionTrait, params: ListParams) -> Result<Vec<T
         .order_by_asc(Column::Id)
         .offset((params.offset > 0).then_some(params.offset))
         // SQLite accepts OFFSET only after a LIMIT; "no limit" is the largest one.
-        .limit(params.limit.or((params.offset > 0).then_some(i64::MAX.unsigned_abs())))
+        .limit(
+            params
+                .limit
+                .or((params.offset > 0).then_some(i64::MAX.unsigned_abs())),
+        )
         .all(db)
         .await?)
 }
@@ -115,7 +124,9 @@ pub async fn count(db: &impl ConnectionTrait) -> Result<u64> {
 /// A keyset page of all todos by `id`.
 pub async fn page(db: &impl ConnectionTrait, request: PageRequest) -> Result<Page<Todo>> {
     let mut pages = pages_of(db, None, request).await?;
-    Ok(pages.remove(&None).unwrap_or_else(|| request.cut(Vec::new(), false, false)))
+    Ok(pages
+        .remove(&None)
+        .unwrap_or_else(|| request.cut(Vec::new(), false, false)))
 }
 
 /// One keyset page of todos for each of these customers, all read in one statement (a
@@ -172,13 +183,19 @@ async fn pages_of(
     let from_end = request.first.is_none() && request.last.is_some();
     let size = request.first.or(request.last);
     let order = if from_end { "DESC" } else { "ASC" };
-    let partition = if customer_ids.is_some() { "PARTITION BY customer_id " } else { "" };
+    let partition = if customer_ids.is_some() {
+        "PARTITION BY customer_id "
+    } else {
+        ""
+    };
 
     let mut window = Query::select();
     window
         .columns(Column::iter())
         .expr_as(
-            Expr::cust(format!("ROW_NUMBER() OVER ({partition}ORDER BY id {order})")),
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER ({partition}ORDER BY id {order})"
+            )),
             Alias::new("page_row"),
         )
         .from(Entity);

@@ -8,9 +8,12 @@ const NESTED: &str = "{ customers(first: 50) { nodes { customerId todos(first: 1
 
 async fn seed(app: &TestApp, batch: &str, customers: usize) {
     for n in 0..customers {
-        let customer = app.create_customer("F", "L", &format!("{batch}{n}@example.com")).await;
+        let customer = app
+            .create_customer("F", "L", &format!("{batch}{n}@example.com"))
+            .await;
         for t in 0..3 {
-            app.create_todo(&format!("t{t}"), customer["customer_id"].as_i64()).await;
+            app.create_todo(&format!("t{t}"), customer["customer_id"].as_i64())
+                .await;
         }
     }
 }
@@ -38,19 +41,28 @@ async fn nested_query_statement_count_does_not_grow_with_rows(app: TestApp) {
     assert!(many <= 4, "{many} statements for one nested query");
 
     let data = app.graphql_data(NESTED, json!({})).await;
-    assert_eq!(data["customers"]["nodes"].as_array().map(Vec::len), Some(20));
+    assert_eq!(
+        data["customers"]["nodes"].as_array().map(Vec::len),
+        Some(20)
+    );
     assert_eq!(data["customers"]["nodes"][19]["todos"]["totalCount"], 3);
 }
 
 #[tokio::test]
 async fn nested_query_is_batched_on_sqlite() {
-    nested_query_statement_count_does_not_grow_with_rows(app_with_patient_loaders(Backend::Sqlite).await).await;
+    nested_query_statement_count_does_not_grow_with_rows(
+        app_with_patient_loaders(Backend::Sqlite).await,
+    )
+    .await;
 }
 
 #[tokio::test]
 #[ignore = "PostgreSQL: run with --ignored and TEST_DATABASE_URL set"]
 async fn nested_query_is_batched_on_postgres() {
-    nested_query_statement_count_does_not_grow_with_rows(app_with_patient_loaders(Backend::Postgres).await).await;
+    nested_query_statement_count_does_not_grow_with_rows(
+        app_with_patient_loaders(Backend::Postgres).await,
+    )
+    .await;
 }
 
 db_test!(async fn node_lists_are_batched(app) {

@@ -24,7 +24,8 @@ async fn too_deep_and_too_costly_queries_are_refused() {
         config.graphql_max_complexity = 500;
     })
     .await;
-    let deep = "{ customers { nodes { todos { nodes { customer { todos { nodes { task } } } } } } } }";
+    let deep =
+        "{ customers { nodes { todos { nodes { customer { todos { nodes { task } } } } } } } }";
     let body = app.graphql(deep, json!({})).await;
     assert_eq!(error_code(&body), Some("QUERY_TOO_COMPLEX"), "{body}");
 
@@ -39,11 +40,21 @@ async fn too_deep_and_too_costly_queries_are_refused() {
 
 #[tokio::test]
 async fn introspection_can_be_switched_off() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.graphql_introspection = false).await;
-    let body = app.graphql("{ __schema { types { name } } }", json!({})).await;
-    assert!(body.get("errors").is_some() || body["data"]["__schema"].is_null(), "{body}");
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.graphql_introspection = false
+    })
+    .await;
+    let body = app
+        .graphql("{ __schema { types { name } } }", json!({}))
+        .await;
+    assert!(
+        body.get("errors").is_some() || body["data"]["__schema"].is_null(),
+        "{body}"
+    );
     let on = TestApp::spawn(Backend::Sqlite).await;
-    let body = on.graphql("{ __schema { queryType { name } } }", json!({})).await;
+    let body = on
+        .graphql("{ __schema { queryType { name } } }", json!({}))
+        .await;
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "QueryRoot");
 }
 
@@ -51,14 +62,26 @@ async fn introspection_can_be_switched_off() {
 async fn database_failures_are_masked_with_an_id() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     // Break the database under the service: its table is gone.
-    sea_orm::ConnectionTrait::execute_unprepared(&app.db, "DROP TABLE todos").await.expect("drop");
+    sea_orm::ConnectionTrait::execute_unprepared(&app.db, "DROP TABLE todos")
+        .await
+        .expect("drop");
     let body = app.graphql("{ todos { nodes { task } } }", json!({})).await;
     assert_eq!(error_code(&body), Some("INTERNAL_SERVER_ERROR"), "{body}");
     let message = body["errors"][0]["message"].as_str().expect("message");
-    assert!(!message.to_lowercase().contains("todos"), "database text leaked: {message}");
-    assert!(body["errors"][0]["extensions"]["errorId"].is_string(), "{body}");
+    assert!(
+        !message.to_lowercase().contains("todos"),
+        "database text leaked: {message}"
+    );
+    assert!(
+        body["errors"][0]["extensions"]["errorId"].is_string(),
+        "{body}"
+    );
     // REST too: a 500 with an id, and no database text.
     let response = app.get("/api/v1/todos").await;
     assert_eq!(response.status, 500);
-    assert!(!response.text().contains("no such table"), "{}", response.text());
+    assert!(
+        !response.text().contains("no such table"),
+        "{}",
+        response.text()
+    );
 }

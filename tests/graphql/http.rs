@@ -8,9 +8,14 @@ use tests::{Backend, TestApp};
 #[tokio::test]
 async fn get_runs_queries_and_refuses_mutations() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let ok = app.get("/graphql?query=%7B%20customers%20%7B%20totalCount%20%7D%20%7D").await;
+    let ok = app
+        .get("/graphql?query=%7B%20customers%20%7B%20totalCount%20%7D%20%7D")
+        .await;
     assert_eq!(ok.status, 200, "{}", ok.text());
-    assert_eq!(ok.json(), json!({ "data": { "customers": { "totalCount": 0 } } }));
+    assert_eq!(
+        ok.json(),
+        json!({ "data": { "customers": { "totalCount": 0 } } })
+    );
 
     let mutation = "mutation%20%7B%20deleteTodo(todoId%3A%201)%20%7B%20todoId%20%7D%20%7D";
     let refused = app.get(&format!("/graphql?query={mutation}")).await;
@@ -32,7 +37,10 @@ async fn browsers_get_graphiql_and_tools_get_the_sdl() {
         )
         .await;
     assert_eq!(page.status, 200);
-    assert!(page.header("content-type").is_some_and(|value| value.starts_with("text/html")));
+    assert!(
+        page.header("content-type")
+            .is_some_and(|value| value.starts_with("text/html"))
+    );
     assert!(page.header("content-security-policy").is_some());
 
     let sdl = app.get("/schema.graphql").await;

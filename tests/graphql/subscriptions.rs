@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use serde_json::json;
-use tokio::sync::mpsc;
 use tests::{Backend, TestApp};
+use tokio::sync::mpsc;
 
 /// Starts a subscription and polls it in the background, as the WebSocket handler does.
 fn subscribe(app: &TestApp, query: &'static str) -> mpsc::UnboundedReceiver<serde_json::Value> {
@@ -43,9 +43,13 @@ async fn customer_and_todo_changes_reach_subscribers() {
     // Let the subscriptions register before writing.
     tokio::time::sleep(Duration::from_millis(100)).await;
 
-    let customer = app.create_customer("Ada", "Lovelace", "ada@example.com").await;
+    let customer = app
+        .create_customer("Ada", "Lovelace", "ada@example.com")
+        .await;
     app.create_todo("not for customer 1", None).await;
-    let todo = app.create_todo("for customer 1", customer["customer_id"].as_i64()).await;
+    let todo = app
+        .create_todo("for customer 1", customer["customer_id"].as_i64())
+        .await;
     app.delete(&format!("/api/v1/todos/{}", todo["id"])).await;
 
     assert_eq!(

@@ -29,7 +29,12 @@ async fn up_down_up(backend: Backend) {
 
     Migrator::up(&db, None).await.expect("up");
     assert_eq!(table_count(&db).await, 2);
-    assert!(Migrator::get_pending_migrations(&db).await.expect("status").is_empty());
+    assert!(
+        Migrator::get_pending_migrations(&db)
+            .await
+            .expect("status")
+            .is_empty()
+    );
 
     // Applying again is a no-op, as for a second replica starting.
     migration::up_with_lock(&db).await.expect("up again");
@@ -69,7 +74,10 @@ async fn replicas_starting_at_once_all_migrate_successfully_on_postgres() {
         }));
     }
     for replica in replicas {
-        replica.await.expect("join").expect("every replica's migration succeeds");
+        replica
+            .await
+            .expect("join")
+            .expect("every replica's migration succeeds");
     }
     let db = Database::connect(&database.url).await.expect("connect");
     assert_eq!(table_count(&db).await, 2);

@@ -35,8 +35,14 @@ pub struct TestDatabase {
 }
 
 enum Cleanup {
-    Sqlite(#[expect(dead_code, reason = "held so the folder lives as long as the test")] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Sqlite(
+        #[expect(dead_code, reason = "held so the folder lives as long as the test")]
+        tempfile::TempDir,
+    ),
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 /// The server and maintenance database for PostgreSQL tests.
@@ -54,28 +60,36 @@ impl TestDatabase {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary folder");
                 let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-                Self { url, cleanup: Cleanup::Sqlite(dir) }
+                Self {
+                    url,
+                    cleanup: Cleanup::Sqlite(dir),
+                }
             }
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
                 let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-                let admin = Database::connect(&admin_url)
-                    .await
-                    .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {admin_url}: {error}"));
+                let admin = Database::connect(&admin_url).await.unwrap_or_else(|error| {
+                    panic!("cannot reach PostgreSQL at {admin_url}: {error}")
+                });
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
                     .await
                     .expect("CREATE DATABASE");
                 admin.close().await.ok();
                 let url = replace_database_name(&admin_url, &name);
-                Self { url, cleanup: Cleanup::Postgres { admin_url, name } }
+                Self {
+                    url,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
             }
         }
     }
 }
 
 fn replace_database_name(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(base, query)| (base, Some(query)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(base, query)| (base, Some(query)));
     let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
     match query {
         Some(query) => format!("{server}/{name}?{query}"),
@@ -89,11 +103,17 @@ impl Drop for TestDatabase {
             let (admin_url, database) = (admin_url.clone(), name.clone());
             // Drop runs outside async; a short-lived runtime on its own thread does the work.
             let dropped = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
                 runtime.block_on(async {
-                    let admin = Database::connect(&admin_url).await.map_err(std::io::Error::other)?;
+                    let admin = Database::connect(&admin_url)
+                        .await
+                        .map_err(std::io::Error::other)?;
                     admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
+                        ))
                         .await
                         .map_err(std::io::Error::other)?;
                     admin.close().await.map_err(std::io::Error::other)
@@ -136,7 +156,10 @@ impl TestResponse {
     /// The body as JSON (panics with the text if it is not JSON).
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|error| {
-            panic!("not JSON ({error}): {}", String::from_utf8_lossy(&self.body))
+            panic!(
+                "not JSON ({error}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
         })
     }
 
@@ -161,7 +184,7 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut api::Config)) -> Self {
         let database = TestDatabase::create(backend).await;
         let mut config =
-            api::Config::from_iter(vec![("DATABASE_URL".to_owned(), database.url.clone())])
+            api::Config::from_vars(vec![("DATABASE_URL".to_owned(), database.url.clone())])
                 .expect("valid test configuration");
         configure(&mut config);
         let mut db = api::database::connect(&config).await.expect("connect");
@@ -177,7 +200,14 @@ impl TestApp {
         });
         let state = api::state(db.clone(), config);
         let router = api::app(state.clone());
-        Self { router, state, db, backend, statements, _database: database }
+        Self {
+            router,
+            state,
+            db,
+            backend,
+            statements,
+            _database: database,
+        }
     }
 
     /// How many SQL statements the app has run so far.
@@ -187,7 +217,12 @@ impl TestApp {
 
     /// Sends a request through the router.
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
-        let response = self.router.clone().oneshot(request).await.expect("infallible");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
         let body = response
@@ -197,13 +232,23 @@ impl TestApp {
             .expect("body")
             .to_bytes()
             .to_vec();
-        TestResponse { status, headers, body }
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// A request with no body.
     pub async fn call(&self, method: Method, path: &str) -> TestResponse {
-        self.send(Request::builder().method(method).uri(path).body(Body::empty()).expect("request"))
-            .await
+        self.send(
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
     }
 
     /// `GET path`.
@@ -233,18 +278,33 @@ impl TestApp {
 
     /// `POST path` with a JSON body.
     pub async fn post(&self, path: &str, body: &Value) -> TestResponse {
-        self.send_raw(Method::POST, path, Some("application/json"), body.to_string()).await
+        self.send_raw(
+            Method::POST,
+            path,
+            Some("application/json"),
+            body.to_string(),
+        )
+        .await
     }
 
     /// `PUT path` with a JSON body.
     pub async fn put(&self, path: &str, body: &Value) -> TestResponse {
-        self.send_raw(Method::PUT, path, Some("application/json"), body.to_string()).await
+        self.send_raw(
+            Method::PUT,
+            path,
+            Some("application/json"),
+            body.to_string(),
+        )
+        .await
     }
 
     /// Runs a GraphQL operation over `POST /graphql` and returns the whole response body.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
         let response = self
-            .post("/graphql", &json!({ "query": query, "variables": variables }))
+            .post(
+                "/graphql",
+                &json!({ "query": query, "variables": variables }),
+            )
             .await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.text());
         response.json()
@@ -272,7 +332,10 @@ impl TestApp {
     /// Creates a todo through the REST route and returns its JSON.
     pub async fn create_todo(&self, task: &str, customer_id: Option<i64>) -> Value {
         let response = self
-            .post("/api/v1/todos", &json!({ "task": task, "customer_id": customer_id }))
+            .post(
+                "/api/v1/todos",
+                &json!({ "task": task, "customer_id": customer_id }),
+            )
             .await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.text());
         response.json()

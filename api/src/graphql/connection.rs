@@ -150,7 +150,10 @@ macro_rules! connection {
                     .map(|item| {
                         let node = $node::from(item);
                         let key: fn(&$node) -> i32 = $key;
-                        $edge { cursor: encode_cursor($kind, key(&node)), node }
+                        $edge {
+                            cursor: encode_cursor($kind, key(&node)),
+                            node,
+                        }
                     })
                     .collect();
                 let page_info = PageInfo {
@@ -159,7 +162,11 @@ macro_rules! connection {
                     start_cursor: edges.first().map(|edge| edge.cursor.clone()),
                     end_cursor: edges.last().map(|edge| edge.cursor.clone()),
                 };
-                Self { edges, page_info, count_of }
+                Self {
+                    edges,
+                    page_info,
+                    count_of,
+                }
             }
         }
 

@@ -1,18 +1,16 @@
 //! The `Customer` type with its queries and mutations.
 
-use async_graphql::{
-    Context, ID, InputObject, MaybeUndefined, Object, Result,
-};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
-use service::customer::{self as customers, CustomerPatch as ServicePatch, NewCustomer};
 use service::Patch;
+use service::customer::{self as customers, CustomerPatch as ServicePatch, NewCustomer};
 
 use super::connection::{CountOf, CustomerConnection, PageArgs, TodoConnection};
 use super::error::{ServiceResultExt, bad_input};
-use crate::events::{ChangeKind, Events};
 use super::ids::{NodeType, encode_node_id};
 use super::loader::{CustomerTodosKey, Loaders};
+use crate::events::{ChangeKind, Events};
 
 /// A person or organisation that todos can be for.
 #[derive(Clone, Debug)]
@@ -91,12 +89,21 @@ impl Customer {
         last: Option<i32>,
         #[graphql(desc = "Return only todos before this cursor.")] before: Option<String>,
     ) -> Result<TodoConnection> {
-        let request = PageArgs { first, after, last, before }.to_request(ctx, NodeType::Todo)?;
+        let request = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .to_request(ctx, NodeType::Todo)?;
         let customer_id = self.model.customer_id;
         let page = ctx
             .data::<Loaders>()?
             .customer_todos
-            .load_one(CustomerTodosKey { customer_id, request })
+            .load_one(CustomerTodosKey {
+                customer_id,
+                request,
+            })
             .await
             .gql()?
             .unwrap_or_else(|| service::Page {
@@ -104,7 +111,10 @@ impl Customer {
                 has_previous_page: false,
                 has_next_page: false,
             });
-        Ok(TodoConnection::new(page, CountOf::TodosOfCustomer(customer_id)))
+        Ok(TodoConnection::new(
+            page,
+            CountOf::TodosOfCustomer(customer_id),
+        ))
     }
 }
 
@@ -203,7 +213,10 @@ impl CustomerQuery {
         // A direct read: a root field has nothing to batch with, and the loader's wait for
         // more keys would only add latency.
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(customers::find(db, customer_id).await.gql()?.map(Customer::from))
+        Ok(customers::find(db, customer_id)
+            .await
+            .gql()?
+            .map(Customer::from))
     }
 
     /// The customer with this email (compared as stored: domain lower-cased), or null.
@@ -213,7 +226,10 @@ impl CustomerQuery {
         #[graphql(desc = "The email address to look for.")] email: String,
     ) -> Result<Option<Customer>> {
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(customers::find_by_email(db, &email).await.gql()?.map(Customer::from))
+        Ok(customers::find_by_email(db, &email)
+            .await
+            .gql()?
+            .map(Customer::from))
     }
 
     /// Customers in `customerId` order, a page at a time.
@@ -228,8 +244,13 @@ impl CustomerQuery {
         last: Option<i32>,
         #[graphql(desc = "Return only customers before this cursor.")] before: Option<String>,
     ) -> Result<CustomerConnection> {
-        let request =
-            PageArgs { first, after, last, before }.to_request(ctx, NodeType::Customer)?;
+        let request = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .to_request(ctx, NodeType::Customer)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let page = customers::page(db, request).await.gql()?;
         Ok(CustomerConnection::new(page, CountOf::Customers))
@@ -280,7 +301,8 @@ impl CustomerMutation {
     ) -> Result<Customer> {
         let db = ctx.data::<DatabaseConnection>()?;
         let customer = customers::delete(db, customer_id).await.gql()?;
-        ctx.data::<Events>()?.customer(ChangeKind::Deleted, customer.customer_id, None);
+        ctx.data::<Events>()?
+            .customer(ChangeKind::Deleted, customer.customer_id, None);
         Ok(customer.into())
     }
 }

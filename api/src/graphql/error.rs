@@ -68,10 +68,12 @@ pub fn bad_input(field: &str, message: impl Into<String>) -> GqlError {
 pub fn internal(error: &dyn std::error::Error) -> GqlError {
     let id = uuid::Uuid::new_v4().to_string();
     tracing::error!(error_id = %id, error = %error, source = ?error.source(), "internal error in a GraphQL resolver");
-    GqlError::new(format!("Internal server error (error id {id})")).extend_with(move |_, extensions| {
-        extensions.set("code", Code::Internal.as_str());
-        extensions.set("errorId", id.as_str());
-    })
+    GqlError::new(format!("Internal server error (error id {id})")).extend_with(
+        move |_, extensions| {
+            extensions.set("code", Code::Internal.as_str());
+            extensions.set("errorId", id.as_str());
+        },
+    )
 }
 
 /// Maps a service failure to its GraphQL error, once, for every resolver.
@@ -91,8 +93,20 @@ pub fn from_service(error: &ServiceError) -> GqlError {
                 },
             )
         }
-        ServiceError::Invalid { field, problem } => {
-            bad_input(graphql_field(*field), format!("{}: {problem}", graphql_field(*field)))
+        ServiceError::Invalid(violations) => {
+            // One error per resolver: the first problem names the field; the message lists
+            // them all.
+            let field = violations
+                .first()
+                .map_or("input", |first| graphql_field(first.field));
+            let message = violations
+                .iter()
+                .map(|violation| {
+                    format!("{}: {}", graphql_field(violation.field), violation.problem)
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            bad_input(field, message)
         }
         ServiceError::Unavailable(_) => {
             tracing::warn!(error = ?error, "database unavailable");

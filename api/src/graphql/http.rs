@@ -27,7 +27,9 @@ async fn graphql_post(
     State(schema): State<ApiSchema>,
     request: GraphQLBatchRequest,
 ) -> GraphQLResponse {
-    schema.execute_batch(request.into_inner()).await.into()
+    super::error_codes::execute_batch(&schema, request.into_inner())
+        .await
+        .into()
 }
 
 /// GraphiQL for a browser; otherwise a query sent as URL parameters. Mutations are refused
@@ -48,7 +50,10 @@ async fn graphql_get(
     let request = match parse_query_string(&query) {
         Ok(request) => request,
         Err(error) => {
-            return (StatusCode::BAD_REQUEST, format!("Invalid GraphQL GET request: {error}"))
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("Invalid GraphQL GET request: {error}"),
+            )
                 .into_response();
         }
     };
@@ -62,7 +67,7 @@ async fn graphql_get(
         )
             .into_response();
     }
-    GraphQLResponse::from(schema.execute(request).await).into_response()
+    GraphQLResponse::from(super::error_codes::execute(&schema, request).await).into_response()
 }
 
 /// The type of the operation a request would run, if its document parses.
@@ -71,7 +76,9 @@ fn operation_type(request: &async_graphql::Request) -> Option<OperationType> {
     match document.operations {
         DocumentOperations::Single(operation) => Some(operation.node.ty),
         DocumentOperations::Multiple(operations) => match &request.operation_name {
-            Some(name) => operations.get(name.as_str()).map(|operation| operation.node.ty),
+            Some(name) => operations
+                .get(name.as_str())
+                .map(|operation| operation.node.ty),
             None if operations.len() == 1 => operations.values().next().map(|op| op.node.ty),
             None => None,
         },

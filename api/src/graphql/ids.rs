@@ -73,7 +73,13 @@ mod tests {
 
     #[test]
     fn foreign_strings_are_not_ids_or_cursors() {
-        for text in ["", "42", "!!!", &URL_SAFE_NO_PAD.encode("Customer:+42"), &URL_SAFE_NO_PAD.encode("Order:1")] {
+        for text in [
+            "",
+            "42",
+            "!!!",
+            &URL_SAFE_NO_PAD.encode("Customer:+42"),
+            &URL_SAFE_NO_PAD.encode("Order:1"),
+        ] {
             assert_eq!(decode_node_id(text), None, "{text}");
             assert_eq!(decode_cursor(NodeType::Customer, text), None, "{text}");
         }

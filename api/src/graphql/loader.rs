@@ -49,7 +49,9 @@ impl Loader<i32> for CustomerLoader {
     type Error = Arc<service::Error>;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Customer>, Self::Error> {
-        let rows = service::customer::find_many(&self.0, keys).await.map_err(Arc::new)?;
+        let rows = service::customer::find_many(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
         Ok(rows.into_iter().map(|row| (row.customer_id, row)).collect())
     }
 }
@@ -62,7 +64,9 @@ impl Loader<i32> for TodoLoader {
     type Error = Arc<service::Error>;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Todo>, Self::Error> {
-        let rows = service::todo::find_many(&self.0, keys).await.map_err(Arc::new)?;
+        let rows = service::todo::find_many(&self.0, keys)
+            .await
+            .map_err(Arc::new)?;
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())
     }
 }
@@ -89,7 +93,10 @@ impl Loader<CustomerTodosKey> for CustomerTodosLoader {
     ) -> Result<HashMap<CustomerTodosKey, Page<Todo>>, Self::Error> {
         let mut by_request: HashMap<PageRequest, Vec<i32>> = HashMap::new();
         for key in keys {
-            by_request.entry(key.request).or_default().push(key.customer_id);
+            by_request
+                .entry(key.request)
+                .or_default()
+                .push(key.customer_id);
         }
         let mut loaded = HashMap::with_capacity(keys.len());
         for (request, customer_ids) in by_request {
@@ -97,7 +104,13 @@ impl Loader<CustomerTodosKey> for CustomerTodosLoader {
                 .await
                 .map_err(Arc::new)?;
             loaded.extend(pages.into_iter().map(|(customer_id, page)| {
-                (CustomerTodosKey { customer_id, request }, page)
+                (
+                    CustomerTodosKey {
+                        customer_id,
+                        request,
+                    },
+                    page,
+                )
             }));
         }
         Ok(loaded)

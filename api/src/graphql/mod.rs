@@ -3,7 +3,7 @@
 mod connection;
 mod customer;
 mod error;
-mod extension;
+mod error_codes;
 mod http;
 mod ids;
 mod loader;
@@ -55,7 +55,6 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
         MutationRoot::default(),
         SubscriptionRoot,
     )
-    .extension(extension::ErrorCodes)
 }
 
 /// The SDL that `api/schema.graphql` must hold.

@@ -23,7 +23,8 @@ pub enum Node {
 pub struct NodeQuery;
 
 fn decode(field: &str, id: &ID) -> Result<(NodeType, i32)> {
-    decode_node_id(id).ok_or_else(|| bad_input(field, format!("{field} is not an id this API issued")))
+    decode_node_id(id)
+        .ok_or_else(|| bad_input(field, format!("{field} is not an id this API issued")))
 }
 
 #[Object]
@@ -67,13 +68,28 @@ impl NodeQuery {
         let customer_ids = keys.iter().filter(|(kind, _)| *kind == NodeType::Customer);
         let todo_ids = keys.iter().filter(|(kind, _)| *kind == NodeType::Todo);
         let (customers, todos) = futures::try_join!(
-            async { loaders.customers.load_many(customer_ids.map(|(_, key)| *key)).await.gql() },
-            async { loaders.todos.load_many(todo_ids.map(|(_, key)| *key)).await.gql() },
+            async {
+                loaders
+                    .customers
+                    .load_many(customer_ids.map(|(_, key)| *key))
+                    .await
+                    .gql()
+            },
+            async {
+                loaders
+                    .todos
+                    .load_many(todo_ids.map(|(_, key)| *key))
+                    .await
+                    .gql()
+            },
         )?;
         Ok(keys
             .into_iter()
             .map(|(kind, key)| match kind {
-                NodeType::Customer => customers.get(&key).cloned().map(|row| Node::Customer(row.into())),
+                NodeType::Customer => customers
+                    .get(&key)
+                    .cloned()
+                    .map(|row| Node::Customer(row.into())),
                 NodeType::Todo => todos.get(&key).cloned().map(|row| Node::Todo(row.into())),
             })
             .collect())

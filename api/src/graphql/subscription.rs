@@ -53,12 +53,17 @@ pub struct SubscriptionRoot;
 #[Subscription]
 impl SubscriptionRoot {
     /// Every customer change, as it commits.
-    async fn customer_changed(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = CustomerChange>> {
+    async fn customer_changed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = CustomerChange>> {
         let receiver = ctx.data::<Events>()?.subscribe_customers();
-        Ok(futures::StreamExt::map(events(receiver), |event| CustomerChange {
-            kind: event.kind,
-            customer_id: event.customer_id,
-            customer: event.customer.map(Customer::from),
+        Ok(futures::StreamExt::map(events(receiver), |event| {
+            CustomerChange {
+                kind: event.kind,
+                customer_id: event.customer_id,
+                customer: event.customer.map(Customer::from),
+            }
         }))
     }
 
@@ -73,13 +78,16 @@ impl SubscriptionRoot {
         let wanted = move |event: &crate::events::TodoEvent| {
             customer_id.is_none() || event.customer_id == customer_id
         };
-        Ok(futures::StreamExt::filter_map(events(receiver), move |event| {
-            let change = wanted(&event).then(|| TodoChange {
-                kind: event.kind,
-                todo_id: event.todo_id,
-                todo: event.todo.map(Todo::from),
-            });
-            async move { change }
-        }))
+        Ok(futures::StreamExt::filter_map(
+            events(receiver),
+            move |event| {
+                let change = wanted(&event).then(|| TodoChange {
+                    kind: event.kind,
+                    todo_id: event.todo_id,
+                    todo: event.todo.map(Todo::from),
+                });
+                async move { change }
+            },
+        ))
     }
 }

@@ -1,8 +1,6 @@
 //! The `Todo` type and `TodoStatus` enum, with their queries and mutations.
 
-use async_graphql::{
-    Context, Enum, ID, InputObject, MaybeUndefined, Object, Result,
-};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use service::todo::{self as todos, NewTodo, TodoPatch as ServicePatch};
@@ -164,7 +162,13 @@ impl TodoQuery {
         last: Option<i32>,
         #[graphql(desc = "Return only todos before this cursor.")] before: Option<String>,
     ) -> Result<TodoConnection> {
-        let request = PageArgs { first, after, last, before }.to_request(ctx, NodeType::Todo)?;
+        let request = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .to_request(ctx, NodeType::Todo)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let page = todos::page(db, request).await.gql()?;
         Ok(TodoConnection::new(page, CountOf::Todos))
@@ -205,9 +209,8 @@ impl TodoMutation {
         let db = ctx.data::<DatabaseConnection>()?;
         let patch = ServicePatch {
             task: required("task", patch.task)?,
-            status: required("status", patch.status)?.try_map(|status| {
-                Ok::<_, async_graphql::Error>(todos::TodoStatus::from(status))
-            })?,
+            status: required("status", patch.status)?
+                .try_map(|status| Ok::<_, async_graphql::Error>(todos::TodoStatus::from(status)))?,
             customer_id: nullable(patch.customer_id),
         };
         let todo = todos::update(db, todo_id, patch).await.gql()?;

@@ -10,7 +10,7 @@ use service::customer::{self as customers, Customer, NewCustomer};
 use utoipa::ToSchema;
 
 use super::error::{Detail, RestError, ValidationErrorBody};
-use super::extract::{BodyReader, JsonObject, ListQuery, PathId};
+use super::extract::{BodyReader, JsonObject, ListQuery, PathId, both};
 use crate::events::{ChangeKind, Events};
 use crate::state::AppState;
 
@@ -85,8 +85,8 @@ struct ParsedBody {
     customer_id: Option<i64>,
 }
 
-fn parse(JsonObject(object): &JsonObject) -> Result<ParsedBody, RestError> {
-    let mut body = BodyReader::new(object);
+fn parse(json: &JsonObject) -> Result<ParsedBody, RestError> {
+    let mut body = BodyReader::new(&json.0);
     let customer_id = body.optional_integer("customer_id");
     let new = NewCustomer {
         first_name: body.required_string("first_name"),
@@ -96,8 +96,32 @@ fn parse(JsonObject(object): &JsonObject) -> Result<ParsedBody, RestError> {
         email: body.required_string("email"),
         phone: body.optional_string("phone"),
     };
-    body.finish(ParsedBody { new, customer_id })
+    // The seed's model checks every field (the email too) before its routes look at ids,
+    // and lists every problem: the service's rules join the type problems, for the fields
+    // that were of the right type.
+    let checked = match customers::validate(new.clone()) {
+        Ok(checked) => checked,
+        Err(error) => {
+            body.add_service_problems(service_error(error, None, json), &FIELD_ORDER)?;
+            new
+        }
+    };
+    body.finish(ParsedBody {
+        new: checked,
+        customer_id,
+    })
 }
+
+/// The seed model's field order, in which its 422 lists problems.
+const FIELD_ORDER: [&str; 7] = [
+    "customer_id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "email",
+    "phone",
+];
 
 fn not_found(id: PathId) -> String {
     format!("Customer not found for customer_id[{}]", id.shown())
@@ -143,14 +167,21 @@ async fn list(
         (status = 422, description = "The id is not an integer", body = ValidationErrorBody),
     )
 )]
-async fn read(State(db): State<DatabaseConnection>, id: PathId) -> Result<Json<CustomerJson>, RestError> {
+async fn read(
+    State(db): State<DatabaseConnection>,
+    id: PathId,
+) -> Result<Json<CustomerJson>, RestError> {
     let PathId::Key(key) = id else {
         return Err(RestError::NotFound(not_found(id)));
     };
     match customers::find(&db, key).await {
         Ok(Some(customer)) => Ok(Json(customer.into())),
         Ok(None) => Err(RestError::NotFound(not_found(id))),
-        Err(error) => Err(service_error(error, Some(id), &JsonObject(Default::default()))),
+        Err(error) => Err(service_error(
+            error,
+            Some(id),
+            &JsonObject(Default::default()),
+        )),
     }
 }
 
@@ -197,14 +228,18 @@ async fn create(
 async fn replace(
     State(db): State<DatabaseConnection>,
     State(events): State<Events>,
-    id: PathId,
-    body: JsonObject,
+    id: Result<PathId, RestError>,
+    body: Result<JsonObject, RestError>,
 ) -> Result<Json<CustomerJson>, RestError> {
-    let parsed = parse(&body)?;
+    let parsed = body.and_then(|body| parse(&body).map(|parsed| (body, parsed)));
+    let (id, (body, parsed)) = both(id, parsed)?;
     let PathId::Key(key) = id else {
         return Err(RestError::NotFound(not_found(id)));
     };
-    if let Some(customer_id) = parsed.customer_id.filter(|&body_id| body_id != i64::from(key)) {
+    if let Some(customer_id) = parsed
+        .customer_id
+        .filter(|&body_id| body_id != i64::from(key))
+    {
         return Err(RestError::BadRequest(format!(
             "Customer object cannot contain customer_id[{customer_id}]"
         )));

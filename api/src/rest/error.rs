@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
-use service::{Error as ServiceError, Invalid};
+use service::{Error as ServiceError, Invalid, Violation};
 use utoipa::ToSchema;
 
 /// One element of a 422 body's `loc`: a name, or a position in a list or in the JSON text.
@@ -104,32 +104,40 @@ impl RestError {
 
     /// Maps a service error; `not_found` is the route's 404 message and `input` the body
     /// field values, for the 422 `input`.
-    pub fn from_service(error: ServiceError, not_found: impl FnOnce() -> String, input: impl Fn(&str) -> Value) -> Self {
+    pub fn from_service(
+        error: ServiceError,
+        not_found: impl FnOnce() -> String,
+        input: impl Fn(&str) -> Value,
+    ) -> Self {
         match error {
             ServiceError::NotFound(_) => Self::NotFound(not_found()),
             ServiceError::Conflict { value, .. } => {
                 Self::BadRequest(format!("Customer already exists for email[{value}]"))
             }
-            ServiceError::Invalid { field, problem } => {
-                let name = field.snake_case();
-                let issue = match &problem {
-                    Invalid::Email(reason) => ValidationIssue::new(
-                        "value_error",
-                        &["body", name],
-                        problem.to_string(),
-                        input(name),
-                    )
-                    .with_ctx(json!({ "reason": reason })),
-                    _ => ValidationIssue::new(
-                        "value_error",
-                        &["body", name],
-                        format!("Value error, {problem}"),
-                        input(name),
-                    )
-                    .with_ctx(json!({ "error": problem.to_string() })),
-                };
-                Self::invalid(issue)
-            }
+            ServiceError::Invalid(violations) => Self::Validation(
+                violations
+                    .into_iter()
+                    .map(|Violation { field, problem }| {
+                        let name = field.snake_case();
+                        match &problem {
+                            Invalid::Email(reason) => ValidationIssue::new(
+                                "value_error",
+                                &["body", name],
+                                problem.to_string(),
+                                input(name),
+                            )
+                            .with_ctx(json!({ "reason": reason })),
+                            _ => ValidationIssue::new(
+                                "value_error",
+                                &["body", name],
+                                format!("Value error, {problem}"),
+                                input(name),
+                            )
+                            .with_ctx(json!({ "error": problem.to_string() })),
+                        }
+                    })
+                    .collect(),
+            ),
             ServiceError::Unavailable(source) => {
                 tracing::warn!(error = %source, "database unavailable");
                 Self::Unavailable
@@ -146,7 +154,9 @@ impl RestError {
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
         match self {
-            Self::NotFound(detail) => (StatusCode::NOT_FOUND, Json(Detail { detail })).into_response(),
+            Self::NotFound(detail) => {
+                (StatusCode::NOT_FOUND, Json(Detail { detail })).into_response()
+            }
             Self::BadRequest(detail) => {
                 (StatusCode::BAD_REQUEST, Json(Detail { detail })).into_response()
             }
@@ -158,12 +168,16 @@ impl IntoResponse for RestError {
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(axum::http::header::RETRY_AFTER, "1")],
-                Json(Detail { detail: "Service temporarily unavailable".into() }),
+                Json(Detail {
+                    detail: "Service temporarily unavailable".into(),
+                }),
             )
                 .into_response(),
             Self::Internal(id) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                Json(Detail { detail: format!("Internal Server Error (error id {id})") }),
+                Json(Detail {
+                    detail: format!("Internal Server Error (error id {id})"),
+                }),
             )
                 .into_response(),
         }

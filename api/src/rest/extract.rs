@@ -15,7 +15,12 @@ use super::error::{LocItem, RestError, ValidationIssue};
 pub struct JsonObject(pub Map<String, Value>);
 
 fn is_json_content_type(value: &str) -> bool {
-    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
@@ -29,14 +34,16 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            RestError::invalid(ValidationIssue::new(
-                "body_too_large",
-                &["body"],
-                rejection.body_text(),
-                Value::Null,
-            ))
-        })?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                RestError::invalid(ValidationIssue::new(
+                    "body_too_large",
+                    &["body"],
+                    rejection.body_text(),
+                    Value::Null,
+                ))
+            })?;
         if bytes.is_empty() {
             return Err(RestError::invalid(ValidationIssue::new(
                 "missing",
@@ -49,11 +56,12 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
             return Err(RestError::invalid(ValidationIssue::new(
                 "model_attributes_type",
                 &["body"],
-                "Input should be a valid dictionary or object to extract fields from; send JSON with Content-Type: application/json",
+                "Input should be a valid dictionary or object to extract fields from",
                 Value::String(String::from_utf8_lossy(&bytes).into_owned()),
             )));
         }
-        let value: Value = serde_json::from_slice(&bytes).map_err(|error| json_invalid(&bytes, &error))?;
+        let value: Value =
+            serde_json::from_slice(&bytes).map_err(|error| json_invalid(&bytes, &error))?;
         match value {
             Value::Object(object) => Ok(Self(object)),
             other => Err(RestError::invalid(ValidationIssue::new(
@@ -66,15 +74,20 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     }
 }
 
-/// FastAPI's answer to a body that is not JSON: `loc` is `["body", <character offset>]`.
+/// FastAPI's answer to a body that is not JSON: `loc` is `["body", <character offset>]`,
+/// counted as Python's `json` module does (serde_json's column counts bytes, and at the end
+/// of the text it points at the last byte where Python points past it).
 fn json_invalid(bytes: &[u8], error: &serde_json::Error) -> RestError {
-    let text = String::from_utf8_lossy(bytes);
-    let offset: usize = text
-        .split_inclusive('\n')
+    let line_start: usize = bytes
+        .split_inclusive(|&byte| byte == b'\n')
         .take(error.line().saturating_sub(1))
-        .map(|line| line.chars().count())
-        .sum::<usize>()
-        + error.column().saturating_sub(1);
+        .map(<[u8]>::len)
+        .sum();
+    let index = match error.classify() {
+        serde_json::error::Category::Eof => bytes.len(),
+        _ => (line_start + error.column().saturating_sub(1)).min(bytes.len()),
+    };
+    let offset = String::from_utf8_lossy(&bytes[..index]).chars().count();
     RestError::invalid(ValidationIssue {
         kind: "json_invalid".into(),
         loc: vec!["body".into(), LocItem::Index(offset as u64)],
@@ -93,11 +106,15 @@ pub struct BodyReader<'a> {
 impl<'a> BodyReader<'a> {
     /// Starts reading `object`.
     pub fn new(object: &'a Map<String, Value>) -> Self {
-        Self { object, issues: Vec::new() }
+        Self {
+            object,
+            issues: Vec::new(),
+        }
     }
 
     fn issue(&mut self, kind: &str, field: &str, msg: &str, input: Value) {
-        self.issues.push(ValidationIssue::new(kind, &["body", field], msg, input));
+        self.issues
+            .push(ValidationIssue::new(kind, &["body", field], msg, input));
     }
 
     /// A required string: absent is `missing`, anything but a string is `string_type`.
@@ -124,7 +141,12 @@ impl<'a> BodyReader<'a> {
         match value {
             Value::String(text) => Some(text.clone()),
             other => {
-                self.issue("string_type", field, "Input should be a valid string", other.clone());
+                self.issue(
+                    "string_type",
+                    field,
+                    "Input should be a valid string",
+                    other.clone(),
+                );
                 None
             }
         }
@@ -138,22 +160,31 @@ impl<'a> BodyReader<'a> {
             None | Some(Value::Null) => return None,
             Some(value) => value.clone(),
         };
+        const TOO_BIG: (&str, &str) = (
+            "int_parsing_size",
+            "Unable to parse input string as an integer, exceeded maximum size",
+        );
         let parsed = match &value {
-            Value::Number(number) => match number.as_i64() {
-                Some(integer) => Ok(integer),
-                None if number.as_f64().is_some_and(|float| float.fract() != 0.0) => Err((
+            Value::Number(number) => match (number.as_i64(), number.as_f64()) {
+                (Some(integer), _) => Ok(integer),
+                (None, Some(float)) if float.fract() != 0.0 => Err((
                     "int_from_float",
                     "Input should be a valid integer, got a number with a fractional part",
                 )),
+                // An integral float such as `1.0` is an integer to pydantic.
+                (None, Some(float)) if float.abs() < I64_LIMIT => Ok(float as i64),
+                _ => Err(TOO_BIG),
+            },
+            Value::String(text) => match read_integer(text) {
+                Some(TextInteger::Small(integer)) => Ok(integer),
+                Some(TextInteger::Big(_)) => Err(TOO_BIG),
                 None => Err((
-                    "int_parsing_size",
-                    "Unable to parse input string as an integer, exceeded maximum size",
+                    "int_parsing",
+                    "Input should be a valid integer, unable to parse string as an integer",
                 )),
             },
-            Value::String(text) => parse_integer(text).ok_or((
-                "int_parsing",
-                "Input should be a valid integer, unable to parse string as an integer",
-            )),
+            // pydantic's lax mode reads `true` and `false` as 1 and 0.
+            Value::Bool(flag) => Ok(i64::from(*flag)),
             _ => Err(("int_type", "Input should be a valid integer")),
         };
         match parsed {
@@ -197,6 +228,41 @@ impl<'a> BodyReader<'a> {
         self.object.get(field).cloned().unwrap_or(Value::Null)
     }
 
+    /// Whether a problem was already found in `field`.
+    pub fn has_issue(&self, field: &str) -> bool {
+        self.issues
+            .iter()
+            .any(|issue| issue.loc.get(1) == Some(&LocItem::Name(field.to_owned())))
+    }
+
+    /// Adds the problems the service's rules found, for the fields that had the right type
+    /// (a field of the wrong type is reported once, for its type), keeping every problem in
+    /// `field_order`, as pydantic lists them. A failure other than invalid input is returned.
+    pub fn add_service_problems(
+        &mut self,
+        error: RestError,
+        field_order: &[&str],
+    ) -> Result<(), RestError> {
+        let RestError::Validation(more) = error else {
+            return Err(error);
+        };
+        let more: Vec<ValidationIssue> = more
+            .into_iter()
+            .filter(|issue| match issue.loc.get(1) {
+                Some(LocItem::Name(field)) => !self.has_issue(field),
+                _ => true,
+            })
+            .collect();
+        self.issues.extend(more);
+        let position = |issue: &ValidationIssue| match issue.loc.get(1) {
+            Some(LocItem::Name(name)) => field_order.iter().position(|field| field == name),
+            _ => None,
+        };
+        self.issues
+            .sort_by_key(|issue| position(issue).unwrap_or(usize::MAX));
+        Ok(())
+    }
+
     /// Succeeds with `value` only if no problem was found.
     pub fn finish<T>(self, value: T) -> Result<T, RestError> {
         if self.issues.is_empty() {
@@ -207,29 +273,76 @@ impl<'a> BodyReader<'a> {
     }
 }
 
-/// Integers as pydantic reads them from text: optional sign, digits, surrounding spaces.
-fn parse_integer(text: &str) -> Option<i64> {
+/// 2^63: integral floats below it in magnitude convert to `i64` exactly.
+const I64_LIMIT: f64 = 9_223_372_036_854_775_808.0;
+
+/// An integer written as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum TextInteger {
+    /// It fits 64 bits.
+    Small(i64),
+    /// It does not; its canonical decimal spelling (sign, no leading zeros).
+    Big(String),
+}
+
+/// Integers as pydantic reads them from text: surrounding whitespace, an optional sign,
+/// digits with single underscores between them (as Python's `int()`), and an optional
+/// `.0…` tail (`"2.00"` is 2).
+fn read_integer(text: &str) -> Option<TextInteger> {
     let trimmed = text.trim();
-    let digits = trimmed.strip_prefix('+').unwrap_or(trimmed);
-    digits.parse().ok()
+    let (negative, unsigned) = match trimmed.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
+    };
+    let whole = match unsigned.split_once('.') {
+        Some((whole, zeros)) if !zeros.is_empty() && zeros.bytes().all(|byte| byte == b'0') => {
+            whole
+        }
+        Some(_) => return None,
+        None => unsigned,
+    };
+    if whole.is_empty() || whole.starts_with('_') || whole.ends_with('_') || whole.contains("__") {
+        return None;
+    }
+    let digits: String = whole
+        .chars()
+        .filter(|&character| character != '_')
+        .collect();
+    if !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    let significant = digits.trim_start_matches('0');
+    if significant.is_empty() {
+        return Some(TextInteger::Small(0));
+    }
+    let canonical = if negative {
+        format!("-{significant}")
+    } else {
+        significant.to_owned()
+    };
+    Some(
+        canonical
+            .parse()
+            .map_or(TextInteger::Big(canonical), TextInteger::Small),
+    )
 }
 
 /// A row id from the path. A non-integer is a 422; an integer no row can have (outside the
 /// key's range) is left to the route, which answers its 404.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum PathId {
     /// Fits the key column.
     Key(i32),
-    /// An integer, but no row can have it.
-    OutOfRange(i64),
+    /// An integer, but no row can have it; its canonical decimal spelling, of any length.
+    OutOfRange(String),
 }
 
 impl PathId {
-    /// The id as the client wrote it, for 404 messages.
-    pub fn shown(self) -> String {
+    /// The id as pydantic reads it, for 404 messages.
+    pub fn shown(&self) -> String {
         match self {
             Self::Key(key) => key.to_string(),
-            Self::OutOfRange(value) => value.to_string(),
+            Self::OutOfRange(value) => value.clone(),
         }
     }
 }
@@ -241,13 +354,21 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
         let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
             .await
             .map_err(|rejection| {
-                RestError::invalid(ValidationIssue::new("value_error", &["path"], rejection.body_text(), Value::Null))
+                RestError::invalid(ValidationIssue::new(
+                    "value_error",
+                    &["path"],
+                    rejection.body_text(),
+                    Value::Null,
+                ))
             })?;
         let (name, raw) = params.into_iter().next().unwrap_or_default();
-        match parse_integer(&raw) {
-            Some(value) => Ok(i32::try_from(value).map_or(Self::OutOfRange(value), Self::Key)),
+        match read_integer(&raw) {
+            Some(TextInteger::Small(value)) => {
+                let out_of_range = |_| Self::OutOfRange(value.to_string());
+                Ok(i32::try_from(value).map_or_else(out_of_range, Self::Key))
+            }
             // Integers too long for 64 bits are integers all the same: no row has them.
-            None if is_integer_text(&raw) => Ok(Self::OutOfRange(i64::MAX)),
+            Some(TextInteger::Big(text)) => Ok(Self::OutOfRange(text)),
             None => Err(RestError::invalid(ValidationIssue::new(
                 "int_parsing",
                 &["path", &name],
@@ -258,10 +379,20 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     }
 }
 
-fn is_integer_text(text: &str) -> bool {
-    let trimmed = text.trim();
-    let digits = trimmed.strip_prefix(['+', '-']).unwrap_or(trimmed);
-    !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit())
+/// Both a path id and a body, or one 422 listing the problems of each, path first (FastAPI
+/// validates them together).
+pub fn both<A, B>(
+    first: Result<A, RestError>,
+    second: Result<B, RestError>,
+) -> Result<(A, B), RestError> {
+    match (first, second) {
+        (Ok(first), Ok(second)) => Ok((first, second)),
+        (Err(RestError::Validation(mut issues)), Err(RestError::Validation(more))) => {
+            issues.extend(more);
+            Err(RestError::Validation(issues))
+        }
+        (Err(error), _) | (_, Err(error)) => Err(error),
+    }
 }
 
 /// `?limit=&offset=` of the list routes: integers ≥ 0, both optional.
@@ -281,7 +412,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
         let mut read = |name: &str| -> Option<u64> {
             // FastAPI takes the last of repeated parameters.
             let raw = pairs.iter().rev().find(|(key, _)| key == name)?.1.clone();
-            match parse_integer(&raw) {
+            let value = match read_integer(&raw) {
+                Some(TextInteger::Small(value)) => Some(value),
+                // More than any table holds: as good as the largest value the databases take.
+                Some(TextInteger::Big(text)) if !text.starts_with('-') => Some(i64::MAX),
+                Some(TextInteger::Big(_)) => Some(-1),
+                None => None,
+            };
+            match value {
                 Some(value) if value >= 0 => u64::try_from(value).ok(),
                 Some(_) => {
                     issues.push(
@@ -320,12 +458,30 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
 mod tests {
     use super::*;
 
+    /// The integer in `text` if it fits 64 bits.
+    fn parse_integer(text: &str) -> Option<i64> {
+        match read_integer(text)? {
+            TextInteger::Small(value) => Some(value),
+            TextInteger::Big(_) => None,
+        }
+    }
+
     #[test]
     fn json_content_types() {
-        for accepted in ["application/json", "application/json; charset=utf-8", "application/merge-patch+json", "Application/JSON"] {
+        for accepted in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "application/merge-patch+json",
+            "Application/JSON",
+        ] {
             assert!(is_json_content_type(accepted), "{accepted}");
         }
-        for refused in ["text/plain", "application/x-www-form-urlencoded", "", "json"] {
+        for refused in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "",
+            "json",
+        ] {
             assert!(!is_json_content_type(refused), "{refused}");
         }
     }
@@ -335,9 +491,40 @@ mod tests {
         assert_eq!(parse_integer(" 42 "), Some(42));
         assert_eq!(parse_integer("+7"), Some(7));
         assert_eq!(parse_integer("-3"), Some(-3));
-        assert_eq!(parse_integer("4.0"), None);
         assert_eq!(parse_integer("abc"), None);
-        assert!(is_integer_text("99999999999999999999999"));
-        assert!(!is_integer_text("9e9"));
+        assert_eq!(parse_integer("9e9"), None);
+        // pydantic's extras, checked against pydantic 2.14.
+        let integers = [
+            ("4.0", 4),
+            ("2.00", 2),
+            ("-0.0", 0),
+            ("+1.0", 1),
+            ("1_0", 10),
+            ("1_0.0", 10),
+            ("007", 7),
+            ("\t3\n", 3),
+        ];
+        for (text, value) in integers {
+            assert_eq!(parse_integer(text), Some(value), "{text:?}");
+        }
+        let refused = [
+            "1.", ".0", "1.5", "1.0_0", "1__0", "_1", "1_", "+_1", "0x10", "1e3", "", " ", "- 1",
+            "١",
+        ];
+        for text in refused {
+            assert_eq!(parse_integer(text), None, "{text:?}");
+        }
+        assert_eq!(
+            read_integer("-000123456789012345678901234567890"),
+            Some(TextInteger::Big("-123456789012345678901234567890".into()))
+        );
+        assert_eq!(
+            read_integer("9223372036854775807"),
+            Some(TextInteger::Small(i64::MAX))
+        );
+        assert_eq!(
+            read_integer("9223372036854775808"),
+            Some(TextInteger::Big("9223372036854775808".into()))
+        );
     }
 }

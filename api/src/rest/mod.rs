@@ -8,7 +8,9 @@ pub mod todo;
 
 use std::sync::OnceLock;
 
-use axum::routing::get;
+use axum::http::{StatusCode, Uri};
+use axum::response::Redirect;
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use utoipa::OpenApi;
 
@@ -20,6 +22,41 @@ pub fn router() -> Router<AppState> {
         .merge(customer::router())
         .merge(todo::router())
         .route("/openapi.json", get(|| async { Json(openapi()) }))
+        .route("/v1/customers/", any(drop_trailing_slash))
+        .route("/v1/customers/{customer_id}/", any(drop_trailing_slash))
+        .route("/api/v1/todos/", any(drop_trailing_slash))
+        .route("/api/v1/todos/{todo_id}/", any(drop_trailing_slash))
+}
+
+/// FastAPI's `redirect_slashes`: a route's path with a trailing slash gets a 307 (method and
+/// body kept) to the path without it, query included.
+async fn drop_trailing_slash(uri: Uri) -> Redirect {
+    let path = uri.path().strip_suffix('/').unwrap_or(uri.path());
+    match uri.query() {
+        Some(query) => Redirect::temporary(&format!("{path}?{query}")),
+        None => Redirect::temporary(path),
+    }
+}
+
+/// Unknown paths answer as FastAPI does: 404 `{"detail": "Not Found"}`.
+pub async fn not_found() -> (StatusCode, Json<error::Detail>) {
+    (
+        StatusCode::NOT_FOUND,
+        Json(error::Detail {
+            detail: "Not Found".into(),
+        }),
+    )
+}
+
+/// A known path with another method: 405 `{"detail": "Method Not Allowed"}` (axum adds the
+/// `Allow` header).
+pub async fn method_not_allowed() -> (StatusCode, Json<error::Detail>) {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(error::Detail {
+            detail: "Method Not Allowed".into(),
+        }),
+    )
 }
 
 /// The OpenAPI 3 document of the REST routes, built once.

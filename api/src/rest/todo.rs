@@ -11,7 +11,7 @@ use service::todo::{self as todos, NewTodo, Todo, TodoStatus};
 use utoipa::ToSchema;
 
 use super::error::{Detail, RestError, ValidationErrorBody};
-use super::extract::{BodyReader, JsonObject, ListQuery, PathId};
+use super::extract::{BodyReader, JsonObject, ListQuery, PathId, both};
 use crate::events::{ChangeKind, Events};
 use crate::state::AppState;
 
@@ -19,7 +19,10 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/todos", get(list).post(create))
-        .route("/api/v1/todos/{todo_id}", get(read).put(replace).delete(remove))
+        .route(
+            "/api/v1/todos/{todo_id}",
+            get(read).put(replace).delete(remove),
+        )
 }
 
 /// The seed's three status strings.
@@ -66,18 +69,26 @@ impl From<Todo> for TodoJson {
 pub struct TodoBody {
     /// What is to be done; must not be blank.
     task: String,
-    /// Defaults to `Pending`.
-    #[schema(value_type = Option<StatusJson>, default = "Pending")]
+    /// Defaults to `Pending`; may be left out, but not null.
+    #[schema(value_type = StatusJson, required = false, default = "Pending")]
     status: Option<String>,
     /// An existing customer's number, or null.
     customer_id: Option<i32>,
 }
 
-fn parse(JsonObject(object): &JsonObject) -> Result<NewTodo, RestError> {
+fn parse(json: &JsonObject) -> Result<NewTodo, RestError> {
+    let object = &json.0;
     let mut body = BodyReader::new(object);
     let task = body.required_string("task");
     let status = body.status("status");
     let customer_id = body.optional_integer("customer_id");
+    // Every problem is listed at once, the service's rules with the type problems.
+    if let Err(error) = todos::validate_task(task.clone()) {
+        body.add_service_problems(
+            service_error(error, json),
+            &["task", "status", "customer_id"],
+        )?;
+    }
     let new = body.finish((task, status, customer_id))?;
     let (task, status, customer_id) = new;
     let customer_id = match customer_id {
@@ -85,7 +96,11 @@ fn parse(JsonObject(object): &JsonObject) -> Result<NewTodo, RestError> {
         // No customer can have an id outside the key's range.
         Some(id) => Some(i32::try_from(id).map_err(|_| unknown_customer(id, object))?),
     };
-    Ok(NewTodo { task, status, customer_id })
+    Ok(NewTodo {
+        task,
+        status,
+        customer_id,
+    })
 }
 
 fn unknown_customer(id: i64, object: &serde_json::Map<String, Value>) -> RestError {
@@ -142,7 +157,10 @@ async fn list(
         (status = 422, description = "The id is not an integer", body = ValidationErrorBody),
     )
 )]
-async fn read(State(db): State<DatabaseConnection>, id: PathId) -> Result<Json<TodoJson>, RestError> {
+async fn read(
+    State(db): State<DatabaseConnection>,
+    id: PathId,
+) -> Result<Json<TodoJson>, RestError> {
     let PathId::Key(key) = id else {
         return Err(RestError::NotFound(NOT_FOUND.into()));
     };
@@ -168,7 +186,9 @@ async fn create(
     body: JsonObject,
 ) -> Result<Json<TodoJson>, RestError> {
     let new = parse(&body)?;
-    let todo = todos::create(&db, new).await.map_err(|error| service_error(error, &body))?;
+    let todo = todos::create(&db, new)
+        .await
+        .map_err(|error| service_error(error, &body))?;
     events.todo(ChangeKind::Created, &todo);
     Ok(Json(todo.into()))
 }
@@ -187,10 +207,11 @@ async fn create(
 async fn replace(
     State(db): State<DatabaseConnection>,
     State(events): State<Events>,
-    id: PathId,
-    body: JsonObject,
+    id: Result<PathId, RestError>,
+    body: Result<JsonObject, RestError>,
 ) -> Result<Json<TodoJson>, RestError> {
-    let new = parse(&body)?;
+    let parsed = body.and_then(|body| parse(&body).map(|new| (body, new)));
+    let (id, (body, new)) = both(id, parsed)?;
     let PathId::Key(key) = id else {
         return Err(RestError::NotFound(NOT_FOUND.into()));
     };

@@ -1,0 +1,67 @@
+//! Gives the errors async-graphql raises itself (parse, validation, limits, argument
+//! coercion) the same stable `extensions.code` as the resolvers' errors.
+//!
+//! This is done around execution rather than as a schema extension: any extension puts
+//! every field resolution on async-graphql's slow path, which costs more than the whole
+//! rest of a large query.
+
+use async_graphql::{BatchRequest, BatchResponse, Executor, Request, Response, ServerError};
+
+use super::error::Code;
+
+fn with_code(mut error: ServerError, code: Code) -> ServerError {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code.as_str());
+    }
+    error
+}
+
+/// The code of an error that async-graphql raised without one, once the document parsed.
+fn code_after_parse(error: &ServerError) -> Code {
+    match error.message.as_str() {
+        "Query is too complex." | "Query is nested too deep." => Code::QueryTooComplex,
+        message if message.starts_with("The number of directives") => Code::QueryTooComplex,
+        // Validation errors point at the document, not at a field of the result.
+        _ if error.path.is_empty() => Code::ValidationFailed,
+        // What is left is input coercion while resolving: a value that does not fit its
+        // argument's type, i.e. the client's input.
+        _ => Code::BadUserInput,
+    }
+}
+
+/// Runs one request and gives every error a code.
+pub async fn execute<E: Executor>(executor: &E, mut request: Request) -> Response {
+    if let Err(error) = request.parsed_query() {
+        let code = if error.message.contains("recursion") {
+            Code::QueryTooComplex
+        } else {
+            Code::ParseFailed
+        };
+        return Response::from_errors(vec![with_code(error, code)]);
+    }
+    let mut response = executor.execute(request).await;
+    response.errors = std::mem::take(&mut response.errors)
+        .into_iter()
+        .map(|error| {
+            let code = code_after_parse(&error);
+            with_code(error, code)
+        })
+        .collect();
+    response
+}
+
+/// Runs a single or batched request and gives every error a code.
+pub async fn execute_batch<E: Executor>(executor: &E, batch: BatchRequest) -> BatchResponse {
+    match batch {
+        BatchRequest::Single(request) => BatchResponse::Single(execute(executor, request).await),
+        BatchRequest::Batch(requests) => BatchResponse::Batch(
+            futures::future::join_all(
+                requests
+                    .into_iter()
+                    .map(|request| execute(executor, request)),
+            )
+            .await,
+        ),
+    }
+}
