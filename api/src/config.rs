@@ -27,9 +27,14 @@ pub struct Config {
     /// `PORT`: the port to listen on.
     #[serde(default = "defaults::port")]
     pub port: u16,
-    /// `DB_MAX_CONNECTIONS`: the size of the database pool.
-    #[serde(default = "defaults::db_max_connections")]
-    pub db_max_connections: u32,
+    /// `DB_MAX_CONNECTIONS`: the size of the database pool. Without it, the customer seed's
+    /// `DB_POOL_SIZE` + `DB_MAX_OVERFLOW` if set, else 10.
+    pub db_max_connections: Option<u32>,
+    /// `DB_POOL_SIZE`: the customer seed's pool size, honoured when `DB_MAX_CONNECTIONS` is
+    /// not set.
+    pub db_pool_size: Option<u32>,
+    /// `DB_MAX_OVERFLOW`: the customer seed's extra connections, added to `DB_POOL_SIZE`.
+    pub db_max_overflow: Option<u32>,
     /// `DB_CONNECT_TIMEOUT_SECS`: how long to wait for a pooled connection before a request
     /// is answered "service unavailable".
     #[serde(default = "defaults::db_connect_timeout_secs")]
@@ -85,9 +90,6 @@ mod defaults {
     pub fn port() -> u16 {
         8000
     }
-    pub fn db_max_connections() -> u32 {
-        10
-    }
     pub fn db_connect_timeout_secs() -> u64 {
         5
     }
@@ -134,9 +136,25 @@ impl Config {
     /// Reads the configuration from these variables; tests use it to avoid the process
     /// environment.
     pub fn from_vars(
-        vars: impl IntoIterator<Item = (String, String)> + Clone,
+        vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .into_iter()
+            .map(|(name, value)| {
+                if BOOLEAN_VARIABLES.contains(&name.as_str()) {
+                    (name, normalise_bool(value))
+                } else {
+                    (name, value)
+                }
+            })
+            .collect();
         let mut config: Self = envy::from_iter(vars.clone()).map_err(describe)?;
+        for origin in &mut config.cors_allowed_origins {
+            *origin = origin.trim().to_owned();
+        }
+        config
+            .cors_allowed_origins
+            .retain(|origin| !origin.is_empty());
         config.database = envy::from_iter(vars).map_err(describe)?;
         config.validate()?;
         Ok(config)
@@ -155,8 +173,11 @@ impl Config {
                 self.host
             )));
         }
-        if self.db_max_connections == 0 {
+        if self.db_max_connections == Some(0) {
             return fail("DB_MAX_CONNECTIONS: must be at least 1");
+        }
+        if self.db_max_connections.is_none() && self.db_pool_size == Some(0) {
+            return fail("DB_POOL_SIZE: must be at least 1");
         }
         if self.graphql_default_page_size == 0 {
             return fail("GRAPHQL_DEFAULT_PAGE_SIZE: must be at least 1");
@@ -177,6 +198,15 @@ impl Config {
         self.database.url().map(drop).map_err(ConfigError)
     }
 
+    /// The size of the connection pool.
+    pub fn pool_size(&self) -> u32 {
+        self.db_max_connections
+            .unwrap_or_else(|| match self.db_pool_size {
+                Some(size) => size.saturating_add(self.db_max_overflow.unwrap_or(0)),
+                None => DEFAULT_POOL_SIZE,
+            })
+    }
+
     /// The socket address to listen on.
     pub fn listen_addr(&self) -> SocketAddr {
         let ip = parse_host(&self.host).unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
@@ -188,6 +218,23 @@ impl Config {
         self.database
             .url()
             .expect("validated when the configuration was read")
+    }
+}
+
+/// The pool size when nothing is configured.
+const DEFAULT_POOL_SIZE: u32 = 10;
+
+/// The boolean variables, whose values [`normalise_bool`] reads leniently.
+const BOOLEAN_VARIABLES: [&str; 3] = ["DB_ECHO", "RUN_MIGRATIONS", "GRAPHQL_INTROSPECTION"];
+
+/// Booleans as people write them in environment files: `true`/`false` in any case, `1`/`0`,
+/// `yes`/`no`, `on`/`off` (the Python seed's `.env` said `True`). Anything else is left for
+/// envy to refuse, naming the variable.
+fn normalise_bool(value: String) -> String {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => "true".into(),
+        "false" | "0" | "no" | "off" => "false".into(),
+        _ => value,
     }
 }
 
@@ -252,6 +299,30 @@ mod tests {
         assert_eq!(config.cors_allowed_origins.len(), 2);
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.database_url(), "postgres://u@h/d");
+    }
+
+    #[test]
+    fn the_seeds_settings_are_understood() {
+        let config = Config::from_vars(vars(&[
+            ("DB_ECHO", "True"),
+            ("RUN_MIGRATIONS", "0"),
+            ("DB_POOL_SIZE", "5"),
+            ("DB_MAX_OVERFLOW", "3"),
+            ("CORS_ALLOWED_ORIGINS", "http://a.example, http://b.example"),
+        ]))
+        .expect("valid");
+        assert!(config.db_echo);
+        assert!(!config.run_migrations);
+        assert_eq!(config.pool_size(), 8);
+        assert_eq!(
+            config.cors_allowed_origins,
+            ["http://a.example", "http://b.example"]
+        );
+        assert_eq!(Config::defaults().pool_size(), 10);
+        let explicit =
+            Config::from_vars(vars(&[("DB_MAX_CONNECTIONS", "3"), ("DB_POOL_SIZE", "5")]))
+                .expect("valid");
+        assert_eq!(explicit.pool_size(), 3);
     }
 
     #[test]

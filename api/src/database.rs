@@ -13,7 +13,7 @@ use crate::config::Config;
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(config.database_url());
     options
-        .max_connections(config.db_max_connections)
+        .max_connections(config.pool_size())
         .min_connections(1)
         .connect_timeout(Duration::from_secs(config.db_connect_timeout_secs))
         .acquire_timeout(Duration::from_secs(config.db_connect_timeout_secs))

@@ -19,6 +19,9 @@ use crate::state::AppState;
 use crate::telemetry::{NoFailureLine, RequestSpan, ResponseLine};
 use crate::{database, graphql, health, rest, ui};
 
+/// How long shutdown waits for the pool to close its connections.
+const POOL_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Why the service could not start; `main` prints it as one line.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -153,8 +156,12 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await?;
         tracing::info!("stopped accepting; closing the database pool");
-        if let Err(error) = self.db.close().await {
-            tracing::warn!(%error, "closing the database pool");
+        // Bounded: a pool whose bookkeeping lost a connection (seen with sqlx 0.9 after
+        // connections were closed on release) would otherwise wait forever.
+        match tokio::time::timeout(POOL_CLOSE_TIMEOUT, self.db.close()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "closing the database pool"),
+            Err(_) => tracing::warn!("the database pool did not close in time; exiting anyway"),
         }
         Ok(())
     }

@@ -63,3 +63,90 @@ async fn batched_requests_are_answered_in_order() {
         json!([{ "data": { "customers": { "totalCount": 0 } } }, { "data": { "todos": { "totalCount": 0 } } }])
     );
 }
+
+async fn post_with_accept(app: &TestApp, accept: &str, body: &str) -> tests::TestResponse {
+    app.send(
+        Request::builder()
+            .method(Method::POST)
+            .uri("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, accept)
+            .body(Body::from(body.to_owned()))
+            .expect("request"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn response_format_is_negotiated() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let broken = r#"{"query":"{ customers { "}"#;
+
+    let modern = post_with_accept(&app, "application/graphql-response+json", broken).await;
+    assert_eq!(modern.status, 400);
+    assert!(
+        modern
+            .header("content-type")
+            .is_some_and(|v| v.starts_with("application/graphql-response+json"))
+    );
+    let body = modern.json();
+    assert!(body.get("data").is_none(), "{body}");
+    assert_eq!(tests::error_code(&body), Some("GRAPHQL_PARSE_FAILED"));
+
+    let legacy = post_with_accept(&app, "application/json", broken).await;
+    assert_eq!(legacy.status, 200);
+    assert!(
+        legacy
+            .header("content-type")
+            .is_some_and(|v| v.starts_with("application/json"))
+    );
+    assert_eq!(
+        tests::error_code(&legacy.json()),
+        Some("GRAPHQL_PARSE_FAILED")
+    );
+
+    let fine = post_with_accept(
+        &app,
+        "application/graphql-response+json",
+        r#"{"query":"{ todos { totalCount } }"}"#,
+    )
+    .await;
+    assert_eq!(fine.status, 200);
+    assert_eq!(
+        fine.json(),
+        json!({ "data": { "todos": { "totalCount": 0 } } })
+    );
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_a_coded_400() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    for (content_type, body) in [
+        (Some("application/json"), "{not json"),
+        (Some("application/json"), r#"{"variables":{}}"#),
+        (
+            Some("text/plain"),
+            r#"{"query":"{ todos { totalCount } }"}"#,
+        ),
+        (None, r#"{"query":"{ todos { totalCount } }"}"#),
+    ] {
+        let response = app
+            .send_raw(Method::POST, "/graphql", content_type, body)
+            .await;
+        assert_eq!(response.status, 400, "{content_type:?} {body}");
+        assert_eq!(
+            tests::error_code(&response.json()),
+            Some("GRAPHQL_PARSE_FAILED"),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_sdl_is_hidden_with_introspection() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| {
+        config.graphql_introspection = false
+    })
+    .await;
+    assert_eq!(app.get("/schema.graphql").await.status, 404);
+}

@@ -22,6 +22,9 @@ fn code_after_parse(error: &ServerError) -> Code {
     match error.message.as_str() {
         "Query is too complex." | "Query is nested too deep." => Code::QueryTooComplex,
         message if message.starts_with("The number of directives") => Code::QueryTooComplex,
+        // A value of the wrong type for an argument, written in the document or sent as a
+        // variable: the client's input.
+        message if message.starts_with("Invalid value for argument") => Code::BadUserInput,
         // Validation errors point at the document, not at a field of the result.
         _ if error.path.is_empty() => Code::ValidationFailed,
         // What is left is input coercion while resolving: a value that does not fit its

@@ -1,18 +1,26 @@
 //! `/graphql` over HTTP (POST, and GET for queries), GraphiQL for browsers, and
-//! `/graphql/ws` for subscriptions.
+//! `/graphql/ws` for subscriptions, following the GraphQL-over-HTTP spec.
 
 use async_graphql::http::parse_query_string;
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse, GraphQLSubscription};
+use async_graphql::{BatchRequest, BatchResponse};
+use async_graphql_axum::GraphQLSubscription;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use serde_json::json;
 
 use super::ApiSchema;
+use super::error::Code;
+use super::error_codes::{execute, execute_batch};
 use crate::state::AppState;
+
+/// The media type of the GraphQL-over-HTTP spec.
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// The GraphQL routes: `/graphql`, `/graphql/ws` and `/schema.graphql`.
 pub fn router(schema: ApiSchema) -> Router<AppState> {
@@ -22,14 +30,129 @@ pub fn router(schema: ApiSchema) -> Router<AppState> {
         .route("/schema.graphql", get(schema_sdl))
 }
 
-/// Runs a query, mutation or batch sent with POST.
+/// Which response format the client asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    /// `application/graphql-response+json`: request errors get 4xx and no `data`.
+    GraphqlResponseJson,
+    /// `application/json` (and anything else): always 200, errors in the body.
+    Json,
+}
+
+impl Format {
+    fn negotiate(headers: &HeaderMap) -> Self {
+        let accept = headers
+            .get(header::ACCEPT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        // The newer type only when the client names it before (or instead of) plain JSON.
+        let position = |media: &str| accept.find(media);
+        match (
+            position(GRAPHQL_RESPONSE_JSON),
+            position("application/json"),
+        ) {
+            (Some(new), Some(old)) if new < old => Self::GraphqlResponseJson,
+            (Some(_), None) => Self::GraphqlResponseJson,
+            _ => Self::Json,
+        }
+    }
+
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Self::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+            Self::Json => "application/json; charset=utf-8",
+        })
+    }
+}
+
+/// Writes a GraphQL response in the negotiated format.
+fn respond(format: Format, response: BatchResponse) -> Response {
+    let mut status = StatusCode::OK;
+    let body = match (&response, format) {
+        // A request error (it did not parse or validate): no `data` at all, and a 400.
+        (BatchResponse::Single(single), Format::GraphqlResponseJson)
+            if single.data == async_graphql::Value::Null && !single.errors.is_empty() =>
+        {
+            status = StatusCode::BAD_REQUEST;
+            serde_json::to_vec(&json!({ "errors": single.errors }))
+        }
+        _ => serde_json::to_vec(&response),
+    };
+    match body {
+        Ok(body) => (
+            status,
+            [
+                (header::CONTENT_TYPE, format.content_type()),
+                (header::VARY, HeaderValue::from_static("accept")),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "serialising a GraphQL response");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// A request that is not GraphQL-over-HTTP JSON: 400, in the same error shape as the rest.
+fn bad_request(format: Format, message: String) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": Code::ParseFailed.as_str() } }] });
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, format.content_type())],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Runs a query, mutation or batch sent with POST as JSON.
 async fn graphql_post(
     State(schema): State<ApiSchema>,
-    request: GraphQLBatchRequest,
-) -> GraphQLResponse {
-    super::error_codes::execute_batch(&schema, request.into_inner())
-        .await
-        .into()
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let format = Format::negotiate(&headers);
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| {
+            value
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|media| media == "application/json" || media == "application/graphql+json");
+    if !is_json {
+        return bad_request(
+            format,
+            "Send GraphQL requests as JSON with Content-Type: application/json".into(),
+        );
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(error) => {
+            return bad_request(
+                format,
+                format!("The body is not a GraphQL request: {error}"),
+            );
+        }
+    };
+    let missing_query = match &batch {
+        BatchRequest::Single(request) => request.query.trim().is_empty(),
+        BatchRequest::Batch(requests) => {
+            requests.is_empty()
+                || requests
+                    .iter()
+                    .any(|request| request.query.trim().is_empty())
+        }
+    };
+    if missing_query {
+        return bad_request(format, "The request has no `query`".into());
+    }
+    respond(format, execute_batch(&schema, batch).await)
 }
 
 /// GraphiQL for a browser; otherwise a query sent as URL parameters. Mutations are refused
@@ -47,19 +170,15 @@ async fn graphql_get(
     if wants_html && !query.split('&').any(|pair| pair.starts_with("query=")) {
         return crate::ui::graphiql_page_for(&headers);
     }
+    let format = Format::negotiate(&headers);
     let request = match parse_query_string(&query) {
         Ok(request) => request,
-        Err(error) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                format!("Invalid GraphQL GET request: {error}"),
-            )
-                .into_response();
-        }
+        Err(error) => return bad_request(format, format!("Invalid GraphQL GET request: {error}")),
     };
-    if operation_type(&request) == Some(OperationType::Mutation)
-        || operation_type(&request) == Some(OperationType::Subscription)
-    {
+    if matches!(
+        operation_type(&request),
+        Some(OperationType::Mutation | OperationType::Subscription)
+    ) {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
             [(header::ALLOW, "POST")],
@@ -67,7 +186,10 @@ async fn graphql_get(
         )
             .into_response();
     }
-    GraphQLResponse::from(super::error_codes::execute(&schema, request).await).into_response()
+    respond(
+        format,
+        BatchResponse::Single(execute(&schema, request).await),
+    )
 }
 
 /// The type of the operation a request would run, if its document parses.
@@ -85,10 +207,14 @@ fn operation_type(request: &async_graphql::Request) -> Option<OperationType> {
     }
 }
 
-/// The schema in SDL, for code generators.
-async fn schema_sdl() -> impl IntoResponse {
+/// The schema in SDL, for code generators; hidden with introspection.
+async fn schema_sdl(State(state): State<AppState>) -> Response {
+    if !state.config.graphql_introspection {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     (
         [(header::CONTENT_TYPE, "application/graphql; charset=utf-8")],
         super::sdl(),
     )
+        .into_response()
 }
