@@ -150,3 +150,19 @@ async fn the_sdl_is_hidden_with_introspection() {
     .await;
     assert_eq!(app.get("/schema.graphql").await.status, 404);
 }
+
+#[tokio::test]
+async fn fields_come_back_in_the_order_they_were_asked_for() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.create_customer("Ada", "Lovelace", "ada@example.com")
+        .await;
+    let query = r#"{"query":"{ todos { totalCount } customers { totalCount pageInfo { hasNextPage } nodes { email customerId } } }"}"#;
+    let expected = r#"{"data":{"todos":{"totalCount":0},"customers":{"totalCount":1,"pageInfo":{"hasNextPage":false},"nodes":[{"email":"ada@example.com","customerId":1}]}}}"#;
+    // Completion order varies from run to run; the query's order must not.
+    for _ in 0..20 {
+        let response = app
+            .send_raw(Method::POST, "/graphql", Some("application/json"), query)
+            .await;
+        assert_eq!(response.text(), expected);
+    }
+}

@@ -10,8 +10,9 @@ use tokio::sync::mpsc;
 /// Starts a subscription and polls it in the background, as the WebSocket handler does.
 fn subscribe(app: &TestApp, query: &'static str) -> mpsc::UnboundedReceiver<serde_json::Value> {
     let (sender, receiver) = mpsc::unbounded_channel();
-    let mut stream = app.state.schema.execute_stream(query);
+    let schema = app.state.schema.clone();
     tokio::spawn(async move {
+        let mut stream = schema.execute_stream(query);
         while let Some(response) = stream.next().await {
             let data = response.data.into_json().expect("json");
             if sender.send(data).is_err() {
