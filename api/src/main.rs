@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use api::{Application, Config, server, telemetry};
 
+/// A request allocates many small objects (GraphQL values, JSON); mimalloc serves them
+/// faster than the system allocator (measured with the project's benchmark).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // A missing .env is normal; only the process environment is used then.

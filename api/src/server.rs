@@ -50,6 +50,7 @@ pub fn state(db: DatabaseConnection, config: Config) -> AppState {
         db,
         schema,
         events,
+        documents: Arc::default(),
         config: Arc::new(config),
     }
 }

@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::Config;
 use crate::events::Events;
-use crate::graphql::ApiSchema;
+use crate::graphql::{ApiSchema, DocumentCache};
 
 /// The application state handed to every route.
 #[derive(Clone)]
@@ -18,6 +18,8 @@ pub struct AppState {
     pub schema: ApiSchema,
     /// Where writes announce themselves to subscribers.
     pub events: Events,
+    /// Parsed GraphQL documents, shared by every request.
+    pub documents: Arc<DocumentCache>,
     /// The settings read at start-up.
     pub config: Arc<Config>,
 }

@@ -7,6 +7,7 @@
 
 use async_graphql::{BatchRequest, BatchResponse, Executor, Request, Response, ServerError};
 
+use super::documents::DocumentCache;
 use super::error::Code;
 
 fn with_code(mut error: ServerError, code: Code) -> ServerError {
@@ -34,14 +35,27 @@ fn code_after_parse(error: &ServerError) -> Code {
 }
 
 /// Runs one request and gives every error a code.
-pub async fn execute<E: Executor>(executor: &E, mut request: Request) -> Response {
-    if let Err(error) = request.parsed_query() {
-        let code = if error.message.contains("recursion") {
-            Code::QueryTooComplex
-        } else {
-            Code::ParseFailed
-        };
-        return Response::from_errors(vec![with_code(error, code)]);
+pub async fn execute<E: Executor>(
+    executor: &E,
+    documents: &DocumentCache,
+    mut request: Request,
+) -> Response {
+    match documents.get(&request.query) {
+        Some(document) => request.set_parsed_query(document),
+        None => match request.parsed_query() {
+            Ok(document) => {
+                let document = document.clone();
+                documents.insert(&request.query, &document);
+            }
+            Err(error) => {
+                let code = if error.message.contains("recursion") {
+                    Code::QueryTooComplex
+                } else {
+                    Code::ParseFailed
+                };
+                return Response::from_errors(vec![with_code(error, code)]);
+            }
+        },
     }
     let mut response = executor.execute(request).await;
     response.errors = std::mem::take(&mut response.errors)
@@ -55,14 +69,20 @@ pub async fn execute<E: Executor>(executor: &E, mut request: Request) -> Respons
 }
 
 /// Runs a single or batched request and gives every error a code.
-pub async fn execute_batch<E: Executor>(executor: &E, batch: BatchRequest) -> BatchResponse {
+pub async fn execute_batch<E: Executor>(
+    executor: &E,
+    documents: &DocumentCache,
+    batch: BatchRequest,
+) -> BatchResponse {
     match batch {
-        BatchRequest::Single(request) => BatchResponse::Single(execute(executor, request).await),
+        BatchRequest::Single(request) => {
+            BatchResponse::Single(execute(executor, documents, request).await)
+        }
         BatchRequest::Batch(requests) => BatchResponse::Batch(
             futures::future::join_all(
                 requests
                     .into_iter()
-                    .map(|request| execute(executor, request)),
+                    .map(|request| execute(executor, documents, request)),
             )
             .await,
         ),

@@ -107,11 +107,7 @@ fn bad_request(format: Format, message: String) -> Response {
 }
 
 /// Runs a query, mutation or batch sent with POST as JSON.
-async fn graphql_post(
-    State(schema): State<ApiSchema>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let format = Format::negotiate(&headers);
     let is_json = headers
         .get(header::CONTENT_TYPE)
@@ -152,13 +148,16 @@ async fn graphql_post(
     if missing_query {
         return bad_request(format, "The request has no `query`".into());
     }
-    respond(format, execute_batch(&schema, batch).await)
+    respond(
+        format,
+        execute_batch(&state.schema, &state.documents, batch).await,
+    )
 }
 
 /// GraphiQL for a browser; otherwise a query sent as URL parameters. Mutations are refused
 /// over GET (they must not be triggered by a link or a prefetch).
 async fn graphql_get(
-    State(schema): State<ApiSchema>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -188,7 +187,7 @@ async fn graphql_get(
     }
     respond(
         format,
-        BatchResponse::Single(execute(&schema, request).await),
+        BatchResponse::Single(execute(&state.schema, &state.documents, request).await),
     )
 }
 

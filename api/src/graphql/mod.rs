@@ -2,6 +2,7 @@
 
 mod connection;
 mod customer;
+mod documents;
 mod error;
 mod error_codes;
 mod http;
@@ -15,6 +16,7 @@ use async_graphql::{MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 pub use connection::PageLimits;
+pub use documents::DocumentCache;
 pub use error::Code;
 pub use http::router;
 pub use ids::{NodeType, decode_node_id, encode_node_id};
