@@ -37,17 +37,6 @@ pub struct Page<T> {
     pub has_next_page: bool,
 }
 
-impl<T> Page<T> {
-    /// Maps the items, keeping the page flags.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            has_previous_page: self.has_previous_page,
-            has_next_page: self.has_next_page,
-        }
-    }
-}
-
 impl PageRequest {
     /// Cuts a window of rows (read in ascending key order, one more than asked for at the
     /// end being read from) down to the page, and works out `has_next`/`has_previous` from

@@ -21,9 +21,4 @@ impl<T> Patch<T> {
             Self::Set(value) => Patch::Set(f(value)?),
         })
     }
-
-    /// Whether nothing is to change.
-    pub fn is_keep(&self) -> bool {
-        matches!(self, Self::Keep)
-    }
 }

@@ -223,11 +223,6 @@ impl<'a> BodyReader<'a> {
         })
     }
 
-    /// The raw value of a field, for error messages.
-    pub fn raw(&self, field: &str) -> Value {
-        self.object.get(field).cloned().unwrap_or(Value::Null)
-    }
-
     /// Whether a problem was already found in `field`.
     pub fn has_issue(&self, field: &str) -> bool {
         self.issues
