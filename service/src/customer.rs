@@ -1,15 +1,15 @@
 //! Customers: the verbs over the `customer` table and the rules they enforce.
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use entity::customer::{ActiveModel, Column, Entity};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 
-use crate::error::{Error, Field, Resource, Result, Violation};
+use crate::error::{BatchError, Error, Field, Resource, Result, Violation};
 use crate::paging::{ListParams, Page, PageRequest};
 use crate::patch::Patch;
 use crate::validate;
@@ -123,7 +123,8 @@ pub fn validate(new: NewCustomer) -> Result<NewCustomer> {
 /// constraint, so concurrent creates with one email give exactly one success.
 pub async fn create(db: &impl ConnectionTrait, new: NewCustomer) -> Result<Customer> {
     let new = validate(new)?;
-    let now = Utc::now();
+    // Stored with microseconds on both databases; truncated so it compares equal below.
+    let now = Utc::now().trunc_subsecs(6);
     let row = ActiveModel {
         customer_id: NotSet,
         first_name: Set(new.first_name),
@@ -139,6 +140,62 @@ pub async fn create(db: &impl ConnectionTrait, new: NewCustomer) -> Result<Custo
         .exec_with_returning(db)
         .await
         .map_err(|error| Error::from_write(error, email_conflict(Some(&new.email))))
+}
+
+/// Creates every customer or none: one transaction, in order. The first failure (a rule,
+/// a taken email, also within the batch) names its item and rolls everything back.
+pub async fn create_many(
+    db: &DatabaseConnection,
+    news: Vec<NewCustomer>,
+) -> Result<Vec<Customer>, BatchError> {
+    let news = news
+        .into_iter()
+        .enumerate()
+        .map(|(index, new)| validate(new).map_err(BatchError::at(index)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let txn = db.begin().await.map_err(BatchError::whole)?;
+    let mut created = Vec::with_capacity(news.len());
+    for (index, new) in news.into_iter().enumerate() {
+        created.push(create(&txn, new).await.map_err(BatchError::at(index))?);
+    }
+    txn.commit().await.map_err(BatchError::whole)?;
+    Ok(created)
+}
+
+/// Creates the customer, or, if one has its (normalised) email, replaces that customer's
+/// other fields: one `INSERT … ON CONFLICT (email) DO UPDATE` statement, so concurrent upserts
+/// of one email cannot both insert. The flag says whether a row was created.
+pub async fn upsert(db: &impl ConnectionTrait, new: NewCustomer) -> Result<(Customer, bool)> {
+    let new = validate(new)?;
+    let now = Utc::now();
+    let row = ActiveModel {
+        customer_id: NotSet,
+        first_name: Set(new.first_name),
+        middle_name: Set(new.middle_name),
+        last_name: Set(new.last_name),
+        suffix: Set(new.suffix),
+        email: Set(new.email),
+        phone: Set(new.phone),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let on_conflict = OnConflict::column(Column::Email)
+        .update_columns([
+            Column::FirstName,
+            Column::MiddleName,
+            Column::LastName,
+            Column::Suffix,
+            Column::Phone,
+            Column::UpdatedAt,
+        ])
+        .to_owned();
+    let customer = Entity::insert(row)
+        .on_conflict(on_conflict)
+        .exec_with_returning(db)
+        .await?;
+    // A row created by this statement still has the `created_at` it was given.
+    let created = customer.created_at == now;
+    Ok((customer, created))
 }
 
 /// The customer with this id, if any.

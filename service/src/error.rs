@@ -40,6 +40,34 @@ pub struct Violation {
     pub problem: Invalid,
 }
 
+/// A failed all-or-nothing batch: nothing was written.
+#[derive(Debug, thiserror::Error)]
+#[error("item {index:?}: {error}")]
+pub struct BatchError {
+    /// The position of the item that failed; `None` when the batch as a whole failed (the
+    /// transaction could not start or commit).
+    pub index: Option<usize>,
+    /// Why.
+    #[source]
+    pub error: Error,
+}
+
+impl BatchError {
+    pub(crate) fn at(index: usize) -> impl FnOnce(Error) -> Self {
+        move |error| Self {
+            index: Some(index),
+            error,
+        }
+    }
+
+    pub(crate) fn whole(error: DbErr) -> Self {
+        Self {
+            index: None,
+            error: error.into(),
+        }
+    }
+}
+
 /// The two kinds of rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resource {

@@ -10,6 +10,6 @@ pub mod patch;
 pub mod todo;
 mod validate;
 
-pub use error::{Error, Field, Invalid, Resource, Result, Violation};
+pub use error::{BatchError, Error, Field, Invalid, Resource, Result, Violation};
 pub use paging::{ListParams, Page, PageRequest};
 pub use patch::Patch;

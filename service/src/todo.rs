@@ -7,11 +7,11 @@ use entity::todo::{ActiveModel, Column, Entity};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Iterable,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 
-use crate::error::{Error, Field, Invalid, Resource, Result};
+use crate::error::{BatchError, Error, Field, Invalid, Resource, Result};
 use crate::paging::{ListParams, Page, PageRequest};
 use crate::patch::Patch;
 use crate::validate;
@@ -83,6 +83,21 @@ pub async fn create(db: &impl ConnectionTrait, new: NewTodo) -> Result<Todo> {
         .exec_with_returning(db)
         .await
         .map_err(|error| Error::from_write(error, unknown_customer(new.customer_id)))
+}
+
+/// Creates every todo or none: one transaction, in order. The first failure (a blank task,
+/// an unknown customer) names its item and rolls everything back.
+pub async fn create_many(
+    db: &DatabaseConnection,
+    news: Vec<NewTodo>,
+) -> Result<Vec<Todo>, BatchError> {
+    let txn = db.begin().await.map_err(BatchError::whole)?;
+    let mut created = Vec::with_capacity(news.len());
+    for (index, new) in news.into_iter().enumerate() {
+        created.push(create(&txn, new).await.map_err(BatchError::at(index))?);
+    }
+    txn.commit().await.map_err(BatchError::whole)?;
+    Ok(created)
 }
 
 /// The todo with this id, if any.

@@ -7,7 +7,7 @@ use service::Patch;
 use service::customer::{self as customers, CustomerPatch as ServicePatch, NewCustomer};
 
 use super::connection::{CountOf, CustomerConnection, PageArgs, TodoConnection};
-use super::error::{ServiceResultExt, bad_input};
+use super::error::{ServiceResultExt, bad_input, from_batch};
 use super::ids::{NodeType, encode_node_id};
 use super::loader::{CustomerTodosKey, Loaders};
 use crate::events::{ChangeKind, Events};
@@ -166,6 +166,19 @@ pub struct CustomerPatch {
     pub phone: MaybeUndefined<String>,
 }
 
+/// Refuses a batch larger than the largest page, so one request cannot hold a transaction
+/// open for an unbounded number of rows.
+pub(crate) fn check_batch_size(ctx: &Context<'_>, size: usize) -> Result<()> {
+    let max = ctx.data::<super::connection::PageLimits>()?.max_size;
+    if u64::try_from(size).unwrap_or(u64::MAX) > max {
+        return Err(bad_input(
+            "inputs",
+            format!("inputs must have at most {max} items"),
+        ));
+    }
+    Ok(())
+}
+
 /// A required field of a patch: absent keeps it, `null` is refused.
 pub(crate) fn required<T>(field: &str, value: MaybeUndefined<T>) -> Result<Patch<T>> {
     match value {
@@ -273,6 +286,47 @@ impl CustomerMutation {
         let customer = customers::create(db, input.into()).await.gql()?;
         ctx.data::<Events>()?
             .customer(ChangeKind::Created, customer.customer_id, Some(&customer));
+        Ok(customer.into())
+    }
+
+    /// Creates several customers, all or none, in order. The first failure rolls back
+    /// everything; its error's `extensions.index` is the position of the failing input.
+    async fn create_customers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new customers' fields; at most the maximum page size.")] inputs: Vec<
+            CreateCustomerInput,
+        >,
+    ) -> Result<Vec<Customer>> {
+        check_batch_size(ctx, inputs.len())?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let created = customers::create_many(db, inputs.into_iter().map(Into::into).collect())
+            .await
+            .map_err(|error| from_batch(&error))?;
+        let events = ctx.data::<Events>()?;
+        for customer in &created {
+            events.customer(ChangeKind::Created, customer.customer_id, Some(customer));
+        }
+        Ok(created.into_iter().map(Customer::from).collect())
+    }
+
+    /// Creates the customer, or updates the one with the same email (compared as stored):
+    /// every other field is replaced by the input's.
+    async fn upsert_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer's fields; `email` decides which customer.")]
+        input: CreateCustomerInput,
+    ) -> Result<Customer> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let (customer, created) = customers::upsert(db, input.into()).await.gql()?;
+        let kind = if created {
+            ChangeKind::Created
+        } else {
+            ChangeKind::Updated
+        };
+        ctx.data::<Events>()?
+            .customer(kind, customer.customer_id, Some(&customer));
         Ok(customer.into())
     }
 

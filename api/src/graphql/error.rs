@@ -118,6 +118,15 @@ pub fn from_service(error: &ServiceError) -> GqlError {
     }
 }
 
+/// Maps a failed batch: the item's error, with `extensions.index` naming the item.
+pub fn from_batch(error: &service::BatchError) -> GqlError {
+    let mapped = from_service(&error.error);
+    match error.index {
+        Some(index) => mapped.extend_with(move |_, extensions| extensions.set("index", index)),
+        None => mapped,
+    }
+}
+
 /// `?` on a service call inside a resolver maps through [`from_service`], never through
 /// async-graphql's blanket `Display` conversion (which would leak database text).
 pub trait ServiceResultExt<T> {

@@ -6,8 +6,8 @@ use sea_orm::DatabaseConnection;
 use service::todo::{self as todos, NewTodo, TodoPatch as ServicePatch};
 
 use super::connection::{CountOf, PageArgs, TodoConnection};
-use super::customer::{Customer, nullable, required};
-use super::error::ServiceResultExt;
+use super::customer::{Customer, check_batch_size, nullable, required};
+use super::error::{ServiceResultExt, from_batch};
 use super::ids::{NodeType, encode_node_id};
 use super::loader::Loaders;
 use crate::events::{ChangeKind, Events};
@@ -121,6 +121,16 @@ pub struct CreateTodoInput {
     pub customer_id: Option<i32>,
 }
 
+impl From<CreateTodoInput> for NewTodo {
+    fn from(input: CreateTodoInput) -> Self {
+        Self {
+            task: input.task,
+            status: input.status.into(),
+            customer_id: input.customer_id,
+        }
+    }
+}
+
 /// Changes to a todo: an omitted field is left as it is; `customerId: null` unlinks the
 /// customer; `null` for `task` or `status` is refused.
 #[derive(Debug, Default, InputObject)]
@@ -188,14 +198,31 @@ impl TodoMutation {
         #[graphql(desc = "The new todo's fields.")] input: CreateTodoInput,
     ) -> Result<Todo> {
         let db = ctx.data::<DatabaseConnection>()?;
-        let new = NewTodo {
-            task: input.task,
-            status: input.status.into(),
-            customer_id: input.customer_id,
-        };
-        let todo = todos::create(db, new).await.gql()?;
+        let todo = todos::create(db, input.into()).await.gql()?;
         ctx.data::<Events>()?.todo(ChangeKind::Created, &todo);
         Ok(todo.into())
+    }
+
+    /// Creates several todos, all or none, in order. The first failure rolls back
+    /// everything; its error's `extensions.index` is the position of the failing input.
+    async fn create_todos(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new todos' fields; at most the maximum page size.")] inputs: Vec<
+            CreateTodoInput,
+        >,
+    ) -> Result<Vec<Todo>> {
+        check_batch_size(ctx, inputs.len())?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let news = inputs.into_iter().map(NewTodo::from).collect();
+        let created = todos::create_many(db, news)
+            .await
+            .map_err(|error| from_batch(&error))?;
+        let events = ctx.data::<Events>()?;
+        for todo in &created {
+            events.todo(ChangeKind::Created, todo);
+        }
+        Ok(created.into_iter().map(Todo::from).collect())
     }
 
     /// Changes the given fields of a todo; `NOT_FOUND` if there is no such todo.
