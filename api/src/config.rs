@@ -68,6 +68,10 @@ pub struct Config {
     /// size times its selection).
     #[serde(default = "defaults::graphql_max_complexity")]
     pub graphql_max_complexity: usize,
+    /// `GRAPHQL_MAX_ALIASES`: the most aliased fields one document may have (aliases let one
+    /// small request ask for the same costly field many times).
+    #[serde(default = "defaults::graphql_max_aliases")]
+    pub graphql_max_aliases: usize,
     /// `GRAPHQL_BATCH_DELAY_MS`: how long a DataLoader waits for more keys before it runs
     /// its batched query. Longer gathers bigger batches at the cost of latency per level.
     #[serde(default = "defaults::graphql_batch_delay_ms")]
@@ -113,6 +117,9 @@ mod defaults {
     }
     pub fn graphql_max_complexity() -> usize {
         50_000
+    }
+    pub fn graphql_max_aliases() -> usize {
+        30
     }
     pub fn graphql_batch_delay_ms() -> u64 {
         1

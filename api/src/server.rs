@@ -15,6 +15,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::events::Events;
+use crate::graphql::DocumentCache;
 use crate::state::AppState;
 use crate::telemetry::{NoFailureLine, RequestSpan, ResponseLine};
 use crate::{database, graphql, health, rest, ui};
@@ -50,7 +51,7 @@ pub fn state(db: DatabaseConnection, config: Config) -> AppState {
         db,
         schema,
         events,
-        documents: Arc::default(),
+        documents: Arc::new(DocumentCache::new(config.graphql_max_aliases)),
         config: Arc::new(config),
     }
 }

@@ -85,3 +85,20 @@ async fn database_failures_are_masked_with_an_id() {
         response.text()
     );
 }
+
+#[tokio::test]
+async fn too_many_aliases_are_refused() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.graphql_max_aliases = 3).await;
+    let fine = "{ a: todos { totalCount } b: todos { totalCount } c: customers { totalCount } }";
+    let body = app.graphql(fine, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let many = "{ a: todos { totalCount } b: todos { totalCount } c: todos { totalCount } d: todos { totalCount } }";
+    let body = app.graphql(many, json!({})).await;
+    assert_eq!(error_code(&body), Some("QUERY_TOO_COMPLEX"), "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("4 aliased fields")),
+        "{body}"
+    );
+}

@@ -1,10 +1,14 @@
-//! A cache of parsed GraphQL documents: clients send the same few operations again and
-//! again, and parsing is a measurable share of a small query's cost.
+//! Parsing requests' documents once: a cache of parsed documents (clients send the same few
+//! operations again and again, and parsing is a measurable share of a small query's cost),
+//! and the checks on a document's shape that async-graphql does not make (aliases).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{Request, ServerError};
+
+use super::error::Code;
 
 /// How many distinct documents are kept; when full the cache starts over, so a changing
 /// set of operations cannot grow it without bound.
@@ -12,14 +16,65 @@ const CAPACITY: usize = 512;
 /// Longer documents are parsed every time rather than kept.
 const MAX_QUERY_BYTES: usize = 16 * 1024;
 
-/// Parsed documents by query text. Only documents that parsed are kept; validation still
-/// runs on every request (it depends on the variables).
-#[derive(Debug, Default)]
+/// Parsed documents by query text. Only documents that parsed and passed the shape checks
+/// are kept; validation still runs on every request (it depends on the variables).
+#[derive(Debug)]
 pub struct DocumentCache {
     documents: Mutex<HashMap<String, ExecutableDocument>>,
+    max_aliases: usize,
 }
 
 impl DocumentCache {
+    /// An empty cache admitting documents with at most `max_aliases` aliased fields.
+    pub fn new(max_aliases: usize) -> Self {
+        Self {
+            documents: Mutex::default(),
+            max_aliases,
+        }
+    }
+
+    /// Gives the request its parsed document, from the cache or by parsing and checking it.
+    /// The error carries its `extensions.code` (`GRAPHQL_PARSE_FAILED` or
+    /// `QUERY_TOO_COMPLEX`).
+    pub fn prepare(&self, request: &mut Request) -> Result<(), ServerError> {
+        if let Some(document) = self.get(&request.query) {
+            request.set_parsed_query(document);
+            return Ok(());
+        }
+        let document = match request.parsed_query() {
+            Ok(document) => document.clone(),
+            Err(mut error) => {
+                let code = if error.message.contains("recursion") {
+                    Code::QueryTooComplex
+                } else {
+                    Code::ParseFailed
+                };
+                error
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", code.as_str());
+                return Err(error);
+            }
+        };
+        let aliases = count_aliases(&document);
+        if aliases > self.max_aliases {
+            let mut error = ServerError::new(
+                format!(
+                    "The query has {aliases} aliased fields; at most {} are allowed.",
+                    self.max_aliases
+                ),
+                None,
+            );
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", Code::QueryTooComplex.as_str());
+            return Err(error);
+        }
+        self.insert(&request.query, &document);
+        Ok(())
+    }
+
     /// The parsed document for `query`, if it was seen before.
     pub fn get(&self, query: &str) -> Option<ExecutableDocument> {
         let documents = self.documents.lock().ok()?;
@@ -40,6 +95,33 @@ impl DocumentCache {
     }
 }
 
+/// Aliased fields in every operation and fragment of a document.
+fn count_aliases(document: &ExecutableDocument) -> usize {
+    fn in_set(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    usize::from(field.node.alias.is_some()) + in_set(&field.node.selection_set.node)
+                }
+                Selection::InlineFragment(fragment) => in_set(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let operations: usize = document
+        .operations
+        .iter()
+        .map(|(_, operation)| in_set(&operation.node.selection_set.node))
+        .sum();
+    let fragments: usize = document
+        .fragments
+        .values()
+        .map(|fragment| in_set(&fragment.node.selection_set.node))
+        .sum();
+    operations + fragments
+}
+
 #[cfg(test)]
 mod tests {
     use async_graphql::parser::parse_query;
@@ -52,7 +134,7 @@ mod tests {
 
     #[test]
     fn a_parsed_document_is_found_by_its_text() {
-        let cache = DocumentCache::default();
+        let cache = DocumentCache::new(30);
         assert!(cache.get("{ a }").is_none());
         cache.insert("{ a }", &document("{ a }"));
         assert!(cache.get("{ a }").is_some());
@@ -60,8 +142,23 @@ mod tests {
     }
 
     #[test]
+    fn aliases_are_counted_everywhere() {
+        let query = "query { a: x b: y { c: z ... on T { d: w } ...F } } fragment F on T { e: v }";
+        assert_eq!(count_aliases(&document(query)), 5);
+        let cache = DocumentCache::new(4);
+        let mut request = Request::new(query);
+        let error = cache.prepare(&mut request).expect_err("too many aliases");
+        assert!(
+            error.message.contains("5 aliased fields"),
+            "{}",
+            error.message
+        );
+        assert!(cache.get(query).is_none(), "a refused document is not kept");
+    }
+
+    #[test]
     fn the_cache_stays_bounded() {
-        let cache = DocumentCache::default();
+        let cache = DocumentCache::new(30);
         let long = format!("{{ a {} }}", " ".repeat(MAX_QUERY_BYTES));
         cache.insert(&long, &document(&long));
         assert!(

@@ -40,22 +40,8 @@ pub async fn execute<E: Executor>(
     documents: &DocumentCache,
     mut request: Request,
 ) -> Response {
-    match documents.get(&request.query) {
-        Some(document) => request.set_parsed_query(document),
-        None => match request.parsed_query() {
-            Ok(document) => {
-                let document = document.clone();
-                documents.insert(&request.query, &document);
-            }
-            Err(error) => {
-                let code = if error.message.contains("recursion") {
-                    Code::QueryTooComplex
-                } else {
-                    Code::ParseFailed
-                };
-                return Response::from_errors(vec![with_code(error, code)]);
-            }
-        },
+    if let Err(error) = documents.prepare(&mut request) {
+        return Response::from_errors(vec![error]);
     }
     let mut response = executor.execute(request).await;
     response.errors = std::mem::take(&mut response.errors)
