@@ -166,3 +166,55 @@ async fn fields_come_back_in_the_order_they_were_asked_for() {
         assert_eq!(response.text(), expected);
     }
 }
+
+/// `{ todos { totalCount } }` and its SHA-256, as Apollo clients compute it.
+const PERSISTED_QUERY: &str = "{ todos { totalCount } }";
+const PERSISTED_HASH: &str = "6768aeb9938eeceae25cbf042337e4ea5593a923bfae3477de3cfa5a531f6fd4";
+
+#[tokio::test]
+async fn automatic_persisted_queries_follow_apollos_protocol() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let hash_only = json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": PERSISTED_HASH } } });
+
+    // Unknown hash: a normal answer (200, also for the modern media type) with the code.
+    for accept in ["application/json", "application/graphql-response+json"] {
+        let response = post_with_accept(&app, accept, &hash_only.to_string()).await;
+        assert_eq!(response.status, 200, "{accept}");
+        assert_eq!(
+            tests::error_code(&response.json()),
+            Some("PERSISTED_QUERY_NOT_FOUND"),
+            "{accept}"
+        );
+    }
+
+    // The query with its hash runs and is remembered; then the hash alone is enough.
+    let mut with_query = hash_only.clone();
+    with_query["query"] = json!(PERSISTED_QUERY);
+    let response = app.post("/graphql", &with_query).await;
+    assert_eq!(
+        response.json(),
+        json!({ "data": { "todos": { "totalCount": 0 } } })
+    );
+    let response = app.post("/graphql", &hash_only).await;
+    assert_eq!(
+        response.json(),
+        json!({ "data": { "todos": { "totalCount": 0 } } })
+    );
+
+    // Also over GET, as Apollo's GET mode sends it.
+    let extensions = "%7B%22persistedQuery%22%3A%7B%22version%22%3A1%2C%22sha256Hash%22%3A%22"
+        .to_owned()
+        + PERSISTED_HASH
+        + "%22%7D%7D";
+    let response = app.get(&format!("/graphql?extensions={extensions}")).await;
+    assert_eq!(
+        response.json(),
+        json!({ "data": { "todos": { "totalCount": 0 } } })
+    );
+
+    // A hash that does not match its query is refused.
+    let mut wrong = with_query.clone();
+    wrong["query"] = json!("{ customers { totalCount } }");
+    let body = app.post("/graphql", &wrong).await.json();
+    assert_eq!(tests::error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+}

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Request, ServerError};
+use async_graphql::{Request, ServerError, Value};
+use sha2::{Digest, Sha256};
 
 use super::error::Code;
 
@@ -21,6 +22,8 @@ const MAX_QUERY_BYTES: usize = 16 * 1024;
 #[derive(Debug)]
 pub struct DocumentCache {
     documents: Mutex<HashMap<String, ExecutableDocument>>,
+    /// Query texts by their SHA-256 (hex), for automatic persisted queries.
+    persisted: Mutex<HashMap<String, String>>,
     max_aliases: usize,
 }
 
@@ -29,14 +32,75 @@ impl DocumentCache {
     pub fn new(max_aliases: usize) -> Self {
         Self {
             documents: Mutex::default(),
+            persisted: Mutex::default(),
             max_aliases,
         }
+    }
+
+    /// Apollo's automatic persisted queries: a request may send only the SHA-256 of a query
+    /// the service has seen (`extensions.persistedQuery.sha256Hash`); an unknown hash is
+    /// `PERSISTED_QUERY_NOT_FOUND`, and the client then sends the query with its hash, which
+    /// is checked and remembered.
+    fn resolve_persisted(&self, request: &mut Request) -> Result<(), ServerError> {
+        let Some(persisted) = request.extensions.get("persistedQuery") else {
+            return Ok(());
+        };
+        let hash = match persisted {
+            Value::Object(fields) => match fields.get("sha256Hash") {
+                Some(Value::String(hash)) => hash.to_ascii_lowercase(),
+                _ => {
+                    return Err(coded(
+                        "persistedQuery needs a sha256Hash",
+                        Code::BadUserInput,
+                    ));
+                }
+            },
+            _ => {
+                return Err(coded(
+                    "persistedQuery must be an object",
+                    Code::BadUserInput,
+                ));
+            }
+        };
+        if request.query.trim().is_empty() {
+            let known = self
+                .persisted
+                .lock()
+                .ok()
+                .and_then(|map| map.get(&hash).cloned());
+            return match known {
+                Some(query) => {
+                    request.query = query;
+                    Ok(())
+                }
+                None => Err(coded(
+                    "PersistedQueryNotFound",
+                    Code::PersistedQueryNotFound,
+                )),
+            };
+        }
+        if sha256_hex(&request.query) != hash {
+            return Err(coded(
+                "provided sha does not match query",
+                Code::BadUserInput,
+            ));
+        }
+        if request.query.len() <= MAX_QUERY_BYTES
+            && let Ok(mut persisted) = self.persisted.lock()
+        {
+            if persisted.len() >= CAPACITY {
+                persisted.clear();
+            }
+            persisted.insert(hash, request.query.clone());
+        }
+        Ok(())
     }
 
     /// Gives the request its parsed document, from the cache or by parsing and checking it.
     /// The error carries its `extensions.code` (`GRAPHQL_PARSE_FAILED` or
     /// `QUERY_TOO_COMPLEX`).
     pub fn prepare(&self, request: &mut Request) -> Result<(), ServerError> {
+        self.resolve_persisted(request)?;
         if let Some(document) = self.get(&request.query) {
             request.set_parsed_query(document);
             return Ok(());
@@ -93,6 +157,25 @@ impl DocumentCache {
             documents.insert(query.to_owned(), document.clone());
         }
     }
+}
+
+fn coded(message: &str, code: Code) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
+    error
+}
+
+fn sha256_hex(text: &str) -> String {
+    use std::fmt::Write;
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
 }
 
 /// Aliased fields in every operation and fragment of a document.

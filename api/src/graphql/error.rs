@@ -20,6 +20,8 @@ pub enum Code {
     QueryTooComplex,
     /// The database is down or saturated; retry later.
     ServiceUnavailable,
+    /// An automatic persisted query's hash is unknown: send the query with it.
+    PersistedQueryNotFound,
     /// A bug or an operator problem; details are in the log under the error's id.
     Internal,
 }
@@ -35,6 +37,7 @@ impl Code {
             Self::ValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::Internal => "INTERNAL_SERVER_ERROR",
         }
     }

@@ -70,8 +70,12 @@ fn respond(format: Format, response: BatchResponse) -> Response {
     let mut status = StatusCode::OK;
     let body = match (&response, format) {
         // A request error (it did not parse or validate): no `data` at all, and a 400.
+        // (Apollo clients expect an unknown persisted query as a normal answer, to retry with
+        // the query.)
         (BatchResponse::Single(single), Format::GraphqlResponseJson)
-            if single.data == async_graphql::Value::Null && !single.errors.is_empty() =>
+            if single.data == async_graphql::Value::Null
+                && !single.errors.is_empty()
+                && !is_persisted_query_not_found(single) =>
         {
             status = StatusCode::BAD_REQUEST;
             serde_json::to_vec(&json!({ "errors": single.errors }))
@@ -93,6 +97,17 @@ fn respond(format: Format, response: BatchResponse) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+fn is_persisted_query_not_found(response: &async_graphql::Response) -> bool {
+    let code = async_graphql::Value::from(Code::PersistedQueryNotFound.as_str());
+    response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            == Some(&code)
+    })
 }
 
 /// A request that is not GraphQL-over-HTTP JSON: 400, in the same error shape as the rest.
@@ -136,14 +151,12 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             );
         }
     };
+    let lacks_query = |request: &async_graphql::Request| {
+        request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery")
+    };
     let missing_query = match &batch {
-        BatchRequest::Single(request) => request.query.trim().is_empty(),
-        BatchRequest::Batch(requests) => {
-            requests.is_empty()
-                || requests
-                    .iter()
-                    .any(|request| request.query.trim().is_empty())
-        }
+        BatchRequest::Single(request) => lacks_query(request),
+        BatchRequest::Batch(requests) => requests.is_empty() || requests.iter().any(lacks_query),
     };
     if missing_query {
         return bad_request(format, "The request has no `query`".into());
