@@ -119,27 +119,36 @@ pub fn validate(new: NewCustomer) -> Result<NewCustomer> {
     })
 }
 
-/// Creates a customer. A taken email is a [`Error::Conflict`] decided by the unique
-/// constraint, so concurrent creates with one email give exactly one success.
-pub async fn create(db: &impl ConnectionTrait, new: NewCustomer) -> Result<Customer> {
-    let new = validate(new)?;
-    // Stored with microseconds on both databases; truncated so it compares equal below.
-    let now = Utc::now().trunc_subsecs(6);
-    let row = ActiveModel {
+/// The current time as the databases store it (microseconds), so a value written can be
+/// compared with the value read back.
+fn now() -> chrono::DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// The row for a validated new customer, stamped `now`.
+fn new_row(new: NewCustomer, now: chrono::DateTime<Utc>) -> ActiveModel {
+    ActiveModel {
         customer_id: NotSet,
         first_name: Set(new.first_name),
         middle_name: Set(new.middle_name),
         last_name: Set(new.last_name),
         suffix: Set(new.suffix),
-        email: Set(new.email.clone()),
+        email: Set(new.email),
         phone: Set(new.phone),
         created_at: Set(now),
         updated_at: Set(now),
-    };
-    Entity::insert(row)
+    }
+}
+
+/// Creates a customer. A taken email is a [`Error::Conflict`] decided by the unique
+/// constraint, so concurrent creates with one email give exactly one success.
+pub async fn create(db: &impl ConnectionTrait, new: NewCustomer) -> Result<Customer> {
+    let new = validate(new)?;
+    let email = new.email.clone();
+    Entity::insert(new_row(new, now()))
         .exec_with_returning(db)
         .await
-        .map_err(|error| Error::from_write(error, email_conflict(Some(&new.email))))
+        .map_err(|error| Error::from_write(error, email_conflict(Some(&email))))
 }
 
 /// Creates every customer or none: one transaction, in order. The first failure (a rule,
@@ -167,18 +176,8 @@ pub async fn create_many(
 /// of one email cannot both insert. The flag says whether a row was created.
 pub async fn upsert(db: &impl ConnectionTrait, new: NewCustomer) -> Result<(Customer, bool)> {
     let new = validate(new)?;
-    let now = Utc::now();
-    let row = ActiveModel {
-        customer_id: NotSet,
-        first_name: Set(new.first_name),
-        middle_name: Set(new.middle_name),
-        last_name: Set(new.last_name),
-        suffix: Set(new.suffix),
-        email: Set(new.email),
-        phone: Set(new.phone),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    let now = now();
+    let row = new_row(new, now);
     let on_conflict = OnConflict::column(Column::Email)
         .update_columns([
             Column::FirstName,

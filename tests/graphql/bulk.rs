@@ -83,10 +83,8 @@ db_test!(async fn upsert_creates_then_updates_by_email(app) {
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
 });
 
-#[tokio::test]
-async fn upsert_reports_created_then_updated_to_subscribers() {
+db_test!(async fn upsert_reports_created_then_updated_to_subscribers(app) {
     use futures::StreamExt;
-    let app = tests::TestApp::spawn(tests::Backend::Sqlite).await;
     let schema = app.state.schema.clone();
     let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -119,7 +117,7 @@ async fn upsert_reports_created_then_updated_to_subscribers() {
             json!({ "customerChanged": { "kind": kind, "customerId": 1 } })
         );
     }
-}
+});
 
 #[tokio::test]
 async fn oversized_batches_are_refused() {
