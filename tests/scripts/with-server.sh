@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs a command against the real service binary: starts it on a free port, waits for
+# /health, runs the command with BASE_URL, GRAPHQL_URL and GRAPHQL_WS_URL set, then stops
+# the service and exits with the command's status.
+#
+#   tests/scripts/with-server.sh node audit.mjs
+#
+# SERVER_BIN: the binary (default: built with `cargo build -p api` into the target dir).
+# DATABASE_URL: the database (default: a fresh SQLite file in a temporary folder).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+
+if [ -z "${SERVER_BIN:-}" ]; then
+  cargo build --quiet -p api --bin customers-todos --manifest-path "$root/Cargo.toml"
+  target_dir="${CARGO_TARGET_DIR:-$root/target}"
+  SERVER_BIN="$target_dir/debug/customers-todos"
+fi
+
+scratch="$(mktemp -d)"
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+export DATABASE_URL="${DATABASE_URL:-sqlite://$scratch/service.db?mode=rwc}"
+
+PORT="$port" HOST=127.0.0.1 RUST_LOG="${RUST_LOG:-warn}" "$SERVER_BIN" >"$scratch/server.log" 2>&1 &
+server_pid=$!
+stop() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  rm -rf "$scratch"
+}
+trap stop EXIT
+
+export BASE_URL="http://127.0.0.1:$port"
+export GRAPHQL_URL="$BASE_URL/graphql"
+export GRAPHQL_WS_URL="ws://127.0.0.1:$port/graphql/ws"
+for _ in $(seq 1 300); do
+  if curl -fsS "$BASE_URL/health" >/dev/null 2>&1; then
+    break
+  fi
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "the service exited during start-up:" >&2
+    cat "$scratch/server.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+curl -fsS "$BASE_URL/health" >/dev/null || {
+  echo "the service did not answer /health within 30 s:" >&2
+  cat "$scratch/server.log" >&2
+  exit 1
+}
+
+status=0
+"$@" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- service log ---" >&2
+  tail -n 50 "$scratch/server.log" >&2
+fi
+exit "$status"
