@@ -1,9 +1,10 @@
-//! GraphQL over HTTP: GET for queries only, GraphiQL for browsers, the SDL endpoint.
+//! GraphQL over HTTP: GET for queries only, GraphiQL for browsers, the SDL endpoint, and the
+//! GraphQL-over-HTTP spec's status codes and media types (what graphql-http's audit checks).
 
 use axum::body::Body;
 use axum::http::{Method, Request, header};
 use serde_json::json;
-use tests::{Backend, TestApp};
+use tests::{Backend, TestApp, db_test};
 
 #[tokio::test]
 async fn get_runs_queries_and_refuses_mutations() {
@@ -218,3 +219,41 @@ async fn automatic_persisted_queries_follow_apollos_protocol() {
     let body = app.post("/graphql", &wrong).await.json();
     assert_eq!(tests::error_code(&body), Some("BAD_USER_INPUT"), "{body}");
 }
+
+db_test!(
+    /// graphql-http's audits: a body that is not JSON, and a `query`, `operationName`,
+    /// `variables` or `extensions` of the wrong JSON type are 400 (with either media type);
+    /// `null` for the optional ones is accepted.
+    async fn malformed_parameters_are_400_and_nulls_are_accepted(app) {
+        for accept in ["application/json", "application/graphql-response+json"] {
+            for body in [
+                r#"{ "not a JSON"#.to_owned(),
+                json!({ "notquery": "{ __typename }" }).to_string(),
+                json!({ "query": { "obj": "ect" } }).to_string(),
+                json!({ "query": 0 }).to_string(),
+                json!({ "query": false }).to_string(),
+                json!({ "query": ["array"] }).to_string(),
+                json!({ "query": "{ __typename }", "operationName": 0 }).to_string(),
+                json!({ "query": "{ __typename }", "variables": "string" }).to_string(),
+                json!({ "query": "{ __typename }", "variables": ["array"] }).to_string(),
+                json!({ "query": "{ __typename }", "extensions": "string" }).to_string(),
+                json!({ "query": "{ __typename }", "extensions": false }).to_string(),
+            ] {
+                let response = post_with_accept(&app, accept, &body).await;
+                assert_eq!(response.status, 400, "{accept} {body}");
+                assert_eq!(
+                    tests::error_code(&response.json()),
+                    Some("GRAPHQL_PARSE_FAILED"),
+                    "{accept} {body}"
+                );
+            }
+            for parameter in ["variables", "operationName", "extensions"] {
+                let mut body = json!({ "query": "{ __typename }" });
+                body[parameter] = serde_json::Value::Null;
+                let response = post_with_accept(&app, accept, &body.to_string()).await;
+                assert_eq!(response.status, 200, "{accept} {parameter}");
+                assert_eq!(response.json(), json!({ "data": { "__typename": "QueryRoot" } }));
+            }
+        }
+    }
+);
