@@ -220,6 +220,13 @@ async fn automatic_persisted_queries_follow_apollos_protocol() {
     assert_eq!(tests::error_code(&body), Some("BAD_USER_INPUT"), "{body}");
 }
 
+fn content_type_of(response: &tests::TestResponse) -> &str {
+    response
+        .header("content-type")
+        .and_then(|value| value.split(';').next())
+        .unwrap_or_default()
+}
+
 db_test!(
     /// graphql-http's audits: a body that is not JSON, and a `query`, `operationName`,
     /// `variables` or `extensions` of the wrong JSON type are 400 (with either media type);
@@ -257,3 +264,33 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    /// `Accept` is negotiated by quality value, then by order; wildcards and types the
+    /// endpoint cannot send fall back to plain JSON.
+    async fn accept_quality_values_choose_the_media_type(app) {
+        let broken = r#"{"query":"{"}"#;
+        for (accept, chosen) in [
+            ("application/graphql-response+json", GRAPHQL_RESPONSE),
+            ("application/json", "application/json"),
+            ("*/*", "application/json"),
+            ("application/*", "application/json"),
+            ("text/html", "application/json"),
+            ("application/graphql-response+json, application/json", GRAPHQL_RESPONSE),
+            ("application/json, application/graphql-response+json", "application/json"),
+            ("application/json;q=0.5, application/graphql-response+json", GRAPHQL_RESPONSE),
+            ("application/graphql-response+json;q=0.5, application/json", "application/json"),
+            ("application/json; q=0, application/graphql-response+json; q=0.1", GRAPHQL_RESPONSE),
+            ("application/graphql-response+json;q=0", "application/json"),
+            ("application/graphql-response+json;q=0.9, */*;q=0.1", GRAPHQL_RESPONSE),
+            ("application/*;q=0.2, application/graphql-response+json;q=0.1", "application/json"),
+        ] {
+            let response = post_with_accept(&app, accept, broken).await;
+            assert_eq!(content_type_of(&response), chosen, "{accept}");
+            let status = if chosen == GRAPHQL_RESPONSE { 400 } else { 200 };
+            assert_eq!(response.status, status, "{accept}");
+        }
+    }
+);
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";

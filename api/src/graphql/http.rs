@@ -40,19 +40,20 @@ enum Format {
 }
 
 impl Format {
+    /// Honours the `Accept` header's quality values: the media type with the higher `q`
+    /// wins, a tie goes to the one named more specifically (not by a wildcard), then to the
+    /// one listed first; plain JSON is the default (no header, only wildcards, or nothing
+    /// this endpoint can send).
     fn negotiate(headers: &HeaderMap) -> Self {
         let accept = headers
             .get(header::ACCEPT)
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default();
-        // The newer type only when the client names it before (or instead of) plain JSON.
-        let position = |media: &str| accept.find(media);
-        match (
-            position(GRAPHQL_RESPONSE_JSON),
-            position("application/json"),
-        ) {
-            (Some(new), Some(old)) if new < old => Self::GraphqlResponseJson,
-            (Some(_), None) => Self::GraphqlResponseJson,
+        let modern = Preference::of(accept, GRAPHQL_RESPONSE_JSON);
+        let legacy = Preference::of(accept, "application/json");
+        match (modern, legacy) {
+            (Some(modern), Some(legacy)) if modern.beats(legacy) => Self::GraphqlResponseJson,
+            (Some(modern), None) if modern.quality > 0.0 => Self::GraphqlResponseJson,
             _ => Self::Json,
         }
     }
@@ -62,6 +63,61 @@ impl Format {
             Self::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
             Self::Json => "application/json; charset=utf-8",
         })
+    }
+}
+
+/// How much an `Accept` header wants one media type, by its most specific matching range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Preference {
+    /// The range's `q` (1 when absent).
+    quality: f32,
+    /// 2 for the media type itself, 1 for `type/*`, 0 for `*/*`.
+    specificity: u8,
+    /// Where the range is in the header, for ties.
+    position: usize,
+}
+
+impl Preference {
+    fn of(accept: &str, media: &str) -> Option<Self> {
+        let main_type = media.split('/').next().unwrap_or_default();
+        let mut best: Option<Self> = None;
+        for (position, range) in accept.split(',').enumerate() {
+            let mut parts = range.split(';');
+            let range_type = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let specificity = if range_type == media {
+                2
+            } else if range_type.strip_suffix("/*") == Some(main_type) {
+                1
+            } else if range_type == "*/*" {
+                0
+            } else {
+                continue;
+            };
+            let quality = parts
+                .filter_map(|parameter| parameter.split_once('='))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                .map_or(1.0, |(_, value)| value.trim().parse().unwrap_or(0.0));
+            let candidate = Self {
+                quality,
+                specificity,
+                position,
+            };
+            if best.is_none_or(|best| specificity > best.specificity) {
+                best = Some(candidate);
+            }
+        }
+        best
+    }
+
+    /// Whether this media type should be chosen over `other`: a higher `q`, or the same
+    /// (non-zero) `q` and named more specifically or earlier.
+    fn beats(self, other: Self) -> bool {
+        if self.quality != other.quality {
+            return self.quality > other.quality;
+        }
+        self.quality > 0.0
+            && (self.specificity, std::cmp::Reverse(self.position))
+                > (other.specificity, std::cmp::Reverse(other.position))
     }
 }
 
