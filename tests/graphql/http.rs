@@ -293,4 +293,28 @@ db_test!(
     }
 );
 
+db_test!(
+    /// Once execution has started, the result is a 200 with its `data` (here `null`, as the
+    /// failed field is non-null) in both media types; only request errors lose `data`.
+    async fn field_errors_keep_data_and_a_200_in_both_media_types(app) {
+        let body = json!({ "query": "mutation { deleteTodo(todoId: 99) { todoId } }" }).to_string();
+        for accept in ["application/json", "application/graphql-response+json"] {
+            let response = post_with_accept(&app, accept, &body).await;
+            assert_eq!(response.status, 200, "{accept}");
+            assert_eq!(content_type_of(&response), accept);
+            let json = response.json();
+            assert_eq!(json.get("data"), Some(&serde_json::Value::Null), "{json}");
+            assert_eq!(tests::error_code(&json), Some("NOT_FOUND"), "{json}");
+            assert_eq!(json["errors"][0]["path"], json!(["deleteTodo"]), "{json}");
+        }
+
+        let too_big = json!({ "query": "{ customers(first: 5000) { totalCount } }" }).to_string();
+        let response = post_with_accept(&app, "application/graphql-response+json", &too_big).await;
+        assert_eq!(response.status, 200);
+        let json = response.json();
+        assert_eq!(json.get("data"), Some(&serde_json::Value::Null), "{json}");
+        assert_eq!(tests::error_code(&json), Some("BAD_USER_INPUT"), "{json}");
+    }
+);
+
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";

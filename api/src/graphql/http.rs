@@ -125,13 +125,12 @@ impl Preference {
 fn respond(format: Format, response: BatchResponse) -> Response {
     let mut status = StatusCode::OK;
     let body = match (&response, format) {
-        // A request error (it did not parse or validate): no `data` at all, and a 400.
-        // (Apollo clients expect an unknown persisted query as a normal answer, to retry with
-        // the query.)
+        // A request error (it did not parse or validate, so nothing ran): no `data` at all,
+        // and a 400. Once execution started the result keeps its `data`, even `null`, and is
+        // a 200, as the GraphQL-over-HTTP spec asks. (Apollo clients expect an unknown
+        // persisted query as a normal answer, to retry with the query.)
         (BatchResponse::Single(single), Format::GraphqlResponseJson)
-            if single.data == async_graphql::Value::Null
-                && !single.errors.is_empty()
-                && !is_persisted_query_not_found(single) =>
+            if is_request_error(single) && !is_persisted_query_not_found(single) =>
         {
             status = StatusCode::BAD_REQUEST;
             serde_json::to_vec(&json!({ "errors": single.errors }))
@@ -153,6 +152,15 @@ fn respond(format: Format, response: BatchResponse) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// Whether a response is a request error: no data, and errors that all come from before
+/// execution (parsing, validation, variable coercion, limits). A field error always has a
+/// `path`; a request error never does.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
 }
 
 fn is_persisted_query_not_found(response: &async_graphql::Response) -> bool {
