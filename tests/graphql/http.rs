@@ -317,4 +317,50 @@ db_test!(
     }
 );
 
+db_test!(
+    /// Variable coercion failures are request errors: nothing runs (not even the fields that
+    /// do not use the variable), 400 with no `data` for the modern media type, 200 with
+    /// `"data": null` for plain JSON.
+    async fn missing_or_wrong_variables_are_request_errors(app) {
+        let query = "mutation ($id: Int!) { createTodo(input: { task: \"runs?\" }) { todoId } deleteTodo(todoId: $id) { todoId } }";
+        for variables in [json!({}), json!({ "id": null }), json!({ "id": "one" })] {
+            let body = json!({ "query": query, "variables": variables }).to_string();
+            let modern = post_with_accept(&app, "application/graphql-response+json", &body).await;
+            assert_eq!(modern.status, 400, "{variables}");
+            let json = modern.json();
+            assert!(json.get("data").is_none(), "{json}");
+            assert_eq!(tests::error_code(&json), Some("BAD_USER_INPUT"), "{json}");
+
+            let legacy = post_with_accept(&app, "application/json", &body).await;
+            assert_eq!(legacy.status, 200, "{variables}");
+            let json = legacy.json();
+            assert_eq!(json.get("data"), Some(&serde_json::Value::Null), "{json}");
+            assert_eq!(tests::error_code(&json), Some("BAD_USER_INPUT"), "{json}");
+        }
+        let missing = post_with_accept(
+            &app,
+            "application/json",
+            &json!({ "query": query }).to_string(),
+        )
+        .await
+        .json();
+        assert_eq!(
+            missing["errors"][0]["message"],
+            json!("Variable \"$id\" of required type \"Int!\" was not provided."),
+            "{missing}"
+        );
+        // None of those requests ran the mutation.
+        let todos = app.graphql_data("{ todos { totalCount } }", json!({})).await;
+        assert_eq!(todos, json!({ "todos": { "totalCount": 0 } }));
+
+        // A default or a nullable type makes a variable optional.
+        let optional = "query ($id: Int! = 1, $first: Int) { customer(customerId: $id) { customerId } customers(first: $first) { totalCount } }";
+        let data = app.graphql_data(optional, json!({})).await;
+        assert_eq!(
+            data,
+            json!({ "customer": null, "customers": { "totalCount": 0 } })
+        );
+    }
+);
+
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
