@@ -363,4 +363,32 @@ db_test!(
     }
 );
 
+db_test!(
+    /// A GET with no `query` (and no persisted query's hash) is malformed, as a POST is.
+    async fn get_without_a_query_is_a_400(app) {
+        for path in ["/graphql", "/graphql?variables=%7B%7D", "/graphql?query="] {
+            let response = app.get(path).await;
+            assert_eq!(response.status, 400, "{path}");
+            assert_eq!(content_type_of(&response), "application/json", "{path}");
+            assert_eq!(
+                tests::error_code(&response.json()),
+                Some("GRAPHQL_PARSE_FAILED"),
+                "{path}"
+            );
+        }
+        let modern = app
+            .send(
+                Request::builder()
+                    .method(Method::GET)
+                    .uri("/graphql")
+                    .header(header::ACCEPT, "application/graphql-response+json")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(modern.status, 400);
+        assert_eq!(content_type_of(&modern), "application/graphql-response+json");
+    }
+);
+
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";

@@ -185,6 +185,11 @@ fn bad_request(format: Format, message: String) -> Response {
         .into_response()
 }
 
+/// A request with neither a `query` nor a persisted query's hash is malformed.
+fn lacks_query(request: &async_graphql::Request) -> bool {
+    request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery")
+}
+
 /// Runs a query, mutation or batch sent with POST as JSON.
 async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let format = Format::negotiate(&headers);
@@ -214,9 +219,6 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
                 format!("The body is not a GraphQL request: {error}"),
             );
         }
-    };
-    let lacks_query = |request: &async_graphql::Request| {
-        request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery")
     };
     let missing_query = match &batch {
         BatchRequest::Single(request) => lacks_query(request),
@@ -251,6 +253,9 @@ async fn graphql_get(
         Ok(request) => request,
         Err(error) => return bad_request(format, format!("Invalid GraphQL GET request: {error}")),
     };
+    if lacks_query(&request) {
+        return bad_request(format, "The request has no `query`".into());
+    }
     if matches!(
         operation_type(&request),
         Some(OperationType::Mutation | OperationType::Subscription)
