@@ -101,7 +101,10 @@ pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
     Router::new()
         .merge(rest::router())
-        .merge(graphql::router(state.schema.clone()))
+        .merge(graphql::router(
+            state.schema.clone(),
+            Arc::clone(&state.documents),
+        ))
         .merge(health::router())
         .merge(ui::router())
         .fallback(rest::not_found)

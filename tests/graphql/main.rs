@@ -11,3 +11,4 @@ mod ordering;
 mod queries;
 mod schema;
 mod subscriptions;
+mod websocket;

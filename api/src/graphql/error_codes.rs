@@ -5,8 +5,12 @@
 //! every field resolution on async-graphql's slow path, which costs more than the whole
 //! rest of a large query.
 
+use std::sync::Arc;
+
 use async_graphql::parser::types::{DocumentOperations, OperationDefinition};
-use async_graphql::{BatchRequest, BatchResponse, Executor, Request, Response, ServerError};
+use async_graphql::{BatchRequest, BatchResponse, Data, Executor, Request, Response, ServerError};
+use futures::StreamExt;
+use futures::stream::{self, BoxStream};
 
 use super::documents::DocumentCache;
 use super::error::Code;
@@ -105,15 +109,7 @@ pub async fn execute<E: Executor>(
     if !missing.is_empty() {
         return Response::from_errors(missing);
     }
-    let mut response = executor.execute(request).await;
-    response.errors = std::mem::take(&mut response.errors)
-        .into_iter()
-        .map(|error| {
-            let code = code_after_parse(&error);
-            with_code(error, code)
-        })
-        .collect();
-    response
+    coded(executor.execute(request).await)
 }
 
 /// Runs a single or batched request and gives every error a code.
@@ -134,5 +130,57 @@ pub async fn execute_batch<E: Executor>(
             )
             .await,
         ),
+    }
+}
+
+/// The schema as the WebSocket endpoint runs it: the same document checks (aliases,
+/// persisted queries, required variables) and the same error codes as over HTTP, for every
+/// response of a subscription's stream.
+#[derive(Clone)]
+pub struct CodedExecutor<E> {
+    inner: E,
+    documents: Arc<DocumentCache>,
+}
+
+impl<E: Executor> CodedExecutor<E> {
+    /// Wraps `inner`, checking documents against `documents`.
+    pub fn new(inner: E, documents: Arc<DocumentCache>) -> Self {
+        Self { inner, documents }
+    }
+}
+
+/// Gives every error of a response that has none a code.
+fn coded(mut response: Response) -> Response {
+    response.errors = std::mem::take(&mut response.errors)
+        .into_iter()
+        .map(|error| {
+            let code = code_after_parse(&error);
+            with_code(error, code)
+        })
+        .collect();
+    response
+}
+
+impl<E: Executor> Executor for CodedExecutor<E> {
+    async fn execute(&self, request: Request) -> Response {
+        execute(&self.inner, &self.documents, request).await
+    }
+
+    fn execute_stream(
+        &self,
+        mut request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        if let Err(error) = self.documents.prepare(&mut request) {
+            return stream::once(async move { Response::from_errors(vec![error]) }).boxed();
+        }
+        let missing = missing_variables(&mut request);
+        if !missing.is_empty() {
+            return stream::once(async move { Response::from_errors(missing) }).boxed();
+        }
+        self.inner
+            .execute_stream(request, session_data)
+            .map(coded)
+            .boxed()
     }
 }

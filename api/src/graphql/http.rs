@@ -1,6 +1,8 @@
 //! `/graphql` over HTTP (POST, and GET for queries), GraphiQL for browsers, and
 //! `/graphql/ws` for subscriptions, following the GraphQL-over-HTTP spec.
 
+use std::sync::Arc;
+
 use async_graphql::http::parse_query_string;
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
@@ -15,18 +17,22 @@ use axum::routing::get;
 use serde_json::json;
 
 use super::ApiSchema;
+use super::documents::DocumentCache;
 use super::error::Code;
-use super::error_codes::{execute, execute_batch};
+use super::error_codes::{CodedExecutor, execute, execute_batch};
 use crate::state::AppState;
 
 /// The media type of the GraphQL-over-HTTP spec.
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// The GraphQL routes: `/graphql`, `/graphql/ws` and `/schema.graphql`.
-pub fn router(schema: ApiSchema) -> Router<AppState> {
+pub fn router(schema: ApiSchema, documents: Arc<DocumentCache>) -> Router<AppState> {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route_service("/graphql/ws", GraphQLSubscription::new(schema))
+        .route_service(
+            "/graphql/ws",
+            GraphQLSubscription::new(CodedExecutor::new(schema, documents)),
+        )
         .route("/schema.graphql", get(schema_sdl))
 }
 

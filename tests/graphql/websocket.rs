@@ -1,0 +1,123 @@
+//! `/graphql/ws` over a real socket: both subprotocols deliver events, and errors carry the
+//! same `extensions.code` as over HTTP.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tests::{TestApp, db_test};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Serves the app's router on a free local port and returns its address.
+async fn serve(app: &TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let address = listener.local_addr().expect("address");
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    address.to_string()
+}
+
+/// Opens `/graphql/ws` with `protocol` and completes the connection handshake.
+async fn connect(address: &str, protocol: &str) -> Socket {
+    let mut request = format!("ws://{address}/graphql/ws")
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_str(protocol).expect("header"),
+    );
+    let (mut socket, response) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    assert_eq!(
+        response.headers()["sec-websocket-protocol"],
+        protocol,
+        "the server speaks the protocol asked for"
+    );
+    send(&mut socket, json!({ "type": "connection_init" })).await;
+    assert_eq!(receive(&mut socket).await["type"], "connection_ack");
+    socket
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(Message::text(message.to_string()))
+        .await
+        .expect("send");
+}
+
+/// The next JSON message, skipping keep-alives.
+async fn receive(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("socket open")
+            .expect("a frame");
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).expect("JSON");
+            if value["type"] != "ka" && value["type"] != "ping" {
+                return value;
+            }
+        }
+    }
+}
+
+db_test!(async fn both_subprotocols_deliver_changes(app) {
+    let address = serve(&app).await;
+    let query = "subscription { customerChanged { kind customer { email } } }";
+    let mut modern = connect(&address, "graphql-transport-ws").await;
+    send(&mut modern, json!({ "id": "1", "type": "subscribe", "payload": { "query": query } })).await;
+    let mut legacy = connect(&address, "graphql-ws").await;
+    send(&mut legacy, json!({ "id": "1", "type": "start", "payload": { "query": query } })).await;
+    // Neither protocol confirms a subscription; give both a moment to register.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    app.create_customer("Ada", "Lovelace", "ada@example.com").await;
+    let event = json!({ "customerChanged": { "kind": "CREATED", "customer": { "email": "ada@example.com" } } });
+    let message = receive(&mut modern).await;
+    assert_eq!(message["type"], "next", "{message}");
+    assert_eq!(message["payload"]["data"], event);
+    let message = receive(&mut legacy).await;
+    assert_eq!(message["type"], "data", "{message}");
+    assert_eq!(message["payload"]["data"], event);
+});
+
+db_test!(async fn errors_over_the_socket_carry_codes(app) {
+    let address = serve(&app).await;
+    let mut socket = connect(&address, "graphql-transport-ws").await;
+
+    let cases = [
+        (json!({ "query": "subscription { nope }" }), "GRAPHQL_VALIDATION_FAILED"),
+        (json!({ "query": "subscription {" }), "GRAPHQL_PARSE_FAILED"),
+        (
+            json!({ "query": "subscription($id: Int!) { todoChanged(customerId: $id) { kind } }" }),
+            "BAD_USER_INPUT",
+        ),
+    ];
+    for (id, (payload, code)) in cases.into_iter().enumerate() {
+        let id = id.to_string();
+        send(&mut socket, json!({ "id": id, "type": "subscribe", "payload": payload })).await;
+        let message = receive(&mut socket).await;
+        assert_eq!(message["id"], json!(id), "{message}");
+        let errors = match message["type"].as_str() {
+            // graphql-transport-ws sends request errors as an `error` message …
+            Some("error") => message["payload"].clone(),
+            // … and errors of an execution as a `next` result, then `complete`.
+            Some("next") => {
+                let complete = receive(&mut socket).await;
+                assert_eq!(complete, json!({ "id": id, "type": "complete" }));
+                message["payload"]["errors"].clone()
+            }
+            _ => panic!("unexpected message {message}"),
+        };
+        assert_eq!(errors[0]["extensions"]["code"], json!(code), "{payload}: {message}");
+    }
+});
