@@ -85,14 +85,17 @@ pub(crate) struct SortColumn {
 }
 
 impl SortColumn {
-    /// The ORDER BY term: NULLs last ascending, first descending, on every database.
-    pub(crate) fn order(&self, reverse: bool) -> (Expr, Order, NullOrdering) {
+    /// The ORDER BY term: NULLs last ascending, first descending, on every database. A
+    /// column that cannot be NULL gets no NULLS clause, so SQLite can still walk an index
+    /// for it instead of sorting.
+    pub(crate) fn order(&self, reverse: bool) -> (Expr, Order, Option<NullOrdering>) {
         let descending = self.descending != reverse;
-        if descending {
-            (self.expr.clone(), Order::Desc, NullOrdering::First)
+        let (order, nulls) = if descending {
+            (Order::Desc, NullOrdering::First)
         } else {
-            (self.expr.clone(), Order::Asc, NullOrdering::Last)
-        }
+            (Order::Asc, NullOrdering::Last)
+        };
+        (self.expr.clone(), order, self.nullable.then_some(nulls))
     }
 
     /// Rows whose value comes strictly after `value` in this column's order (`reverse`: in
@@ -255,7 +258,7 @@ impl Plan {
     pub(crate) fn order_by(
         &self,
         reverse: bool,
-    ) -> impl Iterator<Item = (Expr, Order, NullOrdering)> + '_ {
+    ) -> impl Iterator<Item = (Expr, Order, Option<NullOrdering>)> + '_ {
         self.columns.iter().map(move |column| column.order(reverse))
     }
 
@@ -325,7 +328,10 @@ pub(crate) async fn read_page<M: FromQueryResult>(
     let mut select = base.clone();
     select.cond_where(plan.window());
     for (expr, order, nulls) in plan.order_by(from_end) {
-        select.order_by_expr_with_nulls(expr, order, nulls);
+        match nulls {
+            Some(nulls) => select.order_by_expr_with_nulls(expr, order, nulls),
+            None => select.order_by_expr(expr, order),
+        };
     }
     if let Some(size) = page.size() {
         select.limit(size.saturating_add(1));

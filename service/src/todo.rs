@@ -318,7 +318,10 @@ pub async fn pages_for_customers(
 
     let mut numbering = WindowStatement::partition_by(Column::CustomerId);
     for (expr, order, nulls) in plan.order_by(from_end) {
-        numbering.order_by_expr_with_nulls(expr, order, nulls);
+        match nulls {
+            Some(nulls) => numbering.order_by_expr_with_nulls(expr, order, nulls),
+            None => numbering.order_by_expr(expr, order),
+        };
     }
     let mut window = base.clone();
     window.cond_where(plan.window()).expr_window_as(
