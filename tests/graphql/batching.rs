@@ -6,6 +6,12 @@ use tests::{Backend, TestApp, db_test};
 const NESTED: &str = "{ customers(first: 50) { nodes { customerId todos(first: 10) {
     totalCount nodes { todoId task customer { customerId email } } } } } }";
 
+/// The same shape with filters and orders at both levels, and a second page of todos.
+const NESTED_FILTERED: &str = "{ customers(first: 50, orderBy: [EMAIL_DESC],
+    filter: { email: { endsWith: \"@example.com\" } }) { nodes { customerId
+    todos(first: 2, orderBy: [TASK_DESC], filter: { task: { ne: \"t0\" } }) {
+    totalCount nodes { todoId task customer { customerId } } } } } }";
+
 async fn seed(app: &TestApp, batch: &str, customers: usize) {
     for n in 0..customers {
         let customer = app
@@ -46,6 +52,20 @@ async fn nested_query_statement_count_does_not_grow_with_rows(app: TestApp) {
         Some(20)
     );
     assert_eq!(data["customers"]["nodes"][19]["todos"]["totalCount"], 3);
+
+    // Filters and orders change the statements, not how many there are.
+    let filtered = statements_for(&app, NESTED_FILTERED).await;
+    seed(&app, "c", 5).await;
+    assert_eq!(statements_for(&app, NESTED_FILTERED).await, filtered);
+    assert!(
+        filtered <= 4,
+        "{filtered} statements for one filtered nested query"
+    );
+    let data = app.graphql_data(NESTED_FILTERED, json!({})).await;
+    let first = &data["customers"]["nodes"][0]["todos"];
+    assert_eq!(first["totalCount"], 2);
+    assert_eq!(first["nodes"][0]["task"], "t2");
+    assert_eq!(first["nodes"][1]["task"], "t1");
 }
 
 #[tokio::test]
