@@ -299,3 +299,40 @@ db_test!(async fn todo_filters_cover_status_customer_and_nesting(app) {
     assert_eq!(todo_positions(&nodes[1]["open"]), vec![4]);
     assert_eq!(nodes[2]["open"]["totalCount"], json!(0));
 });
+
+db_test!(async fn deeply_nested_filters_are_refused_not_fatal(app) {
+    let ids = seed_people(&app).await;
+    // Twenty levels of `not` is an odd but valid filter: an even count cancels out.
+    let mut filter = json!({ "firstName": { "eq": "Bob" } });
+    for _ in 0..20 {
+        filter = json!({ "not": filter });
+    }
+    assert_eq!(matching(&app, &ids, filter).await, vec![2]);
+
+    // Thousands of levels, inline or as a variable, are an error, never a crash.
+    let depth = 5000;
+    let inline = format!(
+        "{{ customers(filter: {}{}) {{ totalCount }} }}",
+        "{ not: ".repeat(depth),
+        "}".repeat(depth)
+    );
+    let body = app.graphql(&inline, json!({})).await;
+    assert!(body["errors"][0]["extensions"]["code"].is_string(), "{body}");
+    let mut nested = String::from("{}");
+    for _ in 0..depth {
+        nested = format!("{{\"not\":{nested}}}");
+    }
+    let request = format!(
+        "{{\"query\":\"query($f: CustomerFilter) {{ customers(filter: $f) {{ totalCount }} }}\",\"variables\":{{\"f\":{nested}}}}}"
+    );
+    let response = app
+        .send_raw(
+            axum::http::Method::POST,
+            "/graphql",
+            Some("application/json"),
+            request.into_bytes(),
+        )
+        .await;
+    assert!(response.status.is_client_error() || response.status.is_success());
+    assert!(response.json()["errors"][0]["extensions"]["code"].is_string());
+});
