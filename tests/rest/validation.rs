@@ -364,3 +364,28 @@ db_test!(async fn every_problem_in_a_body_is_reported_at_once(app) {
         assert_json(&response, StatusCode::UNPROCESSABLE_ENTITY, &invalid(expected));
     }
 });
+
+db_test!(async fn names_longer_than_255_characters_are_422(app) {
+    // Names are indexed for sorting; PostgreSQL cannot index very long text, so the limit is
+    // checked up front instead of failing inside the database.
+    let long = "é".repeat(256);
+    let response = app
+        .post(
+            "/v1/customers",
+            &json!({ "first_name": long, "last_name": "L", "email": "long@example.com" }),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.text());
+    let body = response.json();
+    assert_eq!(body["detail"][0]["loc"], json!(["body", "first_name"]));
+    assert_eq!(body["detail"][0]["msg"], json!("Value error, must be at most 255 characters"));
+
+    let fits = "é".repeat(255);
+    let response = app
+        .post(
+            "/v1/customers",
+            &json!({ "first_name": "F", "last_name": fits, "email": "fits@example.com" }),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+});
