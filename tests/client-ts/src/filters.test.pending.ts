@@ -2,6 +2,9 @@
 // StringFilter, IntFilter, DateTimeFilter, TodoStatusFilter, and orderBy with paging.
 // Every query is narrowed to the rows this file creates (a fresh email domain, a fresh task
 // prefix), so the results are exact on a database that other runs have filled.
+//
+// PENDING: api/schema.graphql has no filters or orderBy yet, so this file is left out of
+// codegen and tsconfig (`*.pending.ts`). To enable it, rename it to `filters.test.ts`.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { execute, uniqueToken } from './client.js';
