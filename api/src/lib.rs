@@ -15,4 +15,4 @@ pub mod telemetry;
 pub mod ui;
 
 pub use config::Config;
-pub use server::{Application, app, state};
+pub use server::{Application, app, state, state_with_events};

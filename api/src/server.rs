@@ -14,7 +14,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::events::Events;
+use crate::events::{EventRelay, Events, EventsError};
 use crate::graphql::DocumentCache;
 use crate::state::AppState;
 use crate::telemetry::{NoFailureLine, RequestSpan, ResponseLine};
@@ -32,6 +32,9 @@ pub enum StartupError {
     /// A migration failed.
     #[error("cannot apply migrations: {0}")]
     Migrate(#[source] sea_orm::DbErr),
+    /// The change-event listener could not start (PostgreSQL `LISTEN`).
+    #[error("{0}")]
+    Events(#[source] EventsError),
     /// The address is taken or not ours.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -43,9 +46,15 @@ pub enum StartupError {
     },
 }
 
-/// Builds the state every route shares.
+/// Builds the state every route shares, with change events delivered in-process only: for
+/// tools and single-process tests. [`Application::build`] uses [`state_with_events`] with the
+/// events of [`crate::events::start`], which cross replicas on PostgreSQL.
 pub fn state(db: DatabaseConnection, config: Config) -> AppState {
-    let events = Events::default();
+    state_with_events(db, config, Events::default())
+}
+
+/// Builds the state every route shares, publishing change events to `events`.
+pub fn state_with_events(db: DatabaseConnection, config: Config, events: Events) -> AppState {
     let schema = graphql::build_schema(db.clone(), events.clone(), &config);
     AppState {
         db,
@@ -116,11 +125,13 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: DatabaseConnection,
+    relay: EventRelay,
 }
 
 impl Application {
-    /// Opens the database, applies migrations when configured, and binds the socket (port 0
-    /// picks a free one, as the tests do).
+    /// Opens the database, applies migrations when configured, starts the change-event relay
+    /// (listening on PostgreSQL before the first request can write), and binds the socket
+    /// (port 0 picks a free one, as the tests do).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let db = database::connect(&config)
             .await
@@ -134,11 +145,15 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
-        let router = app(state(db.clone(), config));
+        let (events, relay) = crate::events::start(&db)
+            .await
+            .map_err(StartupError::Events)?;
+        let router = app(state_with_events(db.clone(), config, events));
         Ok(Self {
             listener,
             router,
             db,
+            relay,
         })
     }
 
@@ -147,8 +162,8 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish and closes the
-    /// pool.
+    /// Serves until `shutdown` completes, then lets in-flight requests finish, sends the
+    /// change events they queued and stops the event listener (bounded), and closes the pool.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -158,6 +173,7 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await?;
         tracing::info!("stopped accepting; closing the database pool");
+        self.relay.stop().await;
         // Bounded: a pool whose bookkeeping lost a connection (seen with sqlx 0.9 after
         // connections were closed on release) would otherwise wait forever.
         match tokio::time::timeout(POOL_CLOSE_TIMEOUT, self.db.close()).await {

@@ -9,6 +9,7 @@ pub mod database_url;
 mod locked;
 mod m0001_create_customer;
 mod m0002_create_todos;
+mod m0003_sort_indexes;
 
 pub use locked::up_with_lock;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_create_customer::Migration),
             Box::new(m0002_create_todos::Migration),
+            Box::new(m0003_sort_indexes::Migration),
         ]
     }
 }

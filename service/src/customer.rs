@@ -2,15 +2,17 @@
 
 use chrono::{SubsecRound, Utc};
 use entity::customer::{ActiveModel, Column, Entity};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Condition, Expr, OnConflict, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Iterable,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 
 use crate::error::{BatchError, Error, Field, Resource, Result, Violation};
-use crate::paging::{ListParams, Page, PageRequest};
+use crate::filter::{self, ColumnCondition, IntFilter, TextFilter, TimeFilter};
+use crate::keyset::{self, Cursor, Plan, Sort, SortField, SortValue, ValueKind};
+use crate::paging::{ListParams, ListQuery, Page};
 use crate::patch::Patch;
 use crate::validate;
 
@@ -94,11 +96,11 @@ pub fn validate(new: NewCustomer) -> Result<NewCustomer> {
             String::new()
         })
     };
-    let first_name = check(validate::required_text(Field::FirstName, new.first_name));
+    let first_name = check(validate::name(Field::FirstName, new.first_name));
     let middle_name = new
         .middle_name
         .map(|text| check(validate::optional_text(Field::MiddleName, text)));
-    let last_name = check(validate::required_text(Field::LastName, new.last_name));
+    let last_name = check(validate::name(Field::LastName, new.last_name));
     let suffix = new
         .suffix
         .map(|text| check(validate::optional_text(Field::Suffix, text)));
@@ -235,52 +237,168 @@ pub async fn list(db: &impl ConnectionTrait, params: ListParams) -> Result<Vec<C
         .await?)
 }
 
-/// A keyset page of customers by `customer_id`.
-pub async fn page(db: &impl ConnectionTrait, request: PageRequest) -> Result<Page<Customer>> {
-    let mut window = Entity::find();
-    if let Some(after) = request.after {
-        window = window.filter(Column::CustomerId.gt(after));
-    }
-    if let Some(before) = request.before {
-        window = window.filter(Column::CustomerId.lt(before));
-    }
-    let from_end = request.first.is_none() && request.last.is_some();
-    let size = request.first.or(request.last);
-    let mut rows = if from_end {
-        window.order_by_desc(Column::CustomerId)
-    } else {
-        window.order_by_asc(Column::CustomerId)
-    }
-    .limit(size.map(|size| size.saturating_add(1)))
-    .all(db)
-    .await?;
-    if from_end {
-        rows.reverse();
-    }
-    let before_window = match request.after {
-        Some(after) => exists(db, Column::CustomerId.lte(after)).await?,
-        None => false,
-    };
-    let after_window = match request.before {
-        Some(before) => exists(db, Column::CustomerId.gte(before)).await?,
-        None => false,
-    };
-    Ok(request.cut(rows, before_window, after_window))
+/// The fields customers can be listed in order of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CustomerSort {
+    /// `customer_id`, the primary key.
+    CustomerId,
+    /// `first_name`, by bytes.
+    FirstName,
+    /// `last_name`, by bytes.
+    LastName,
+    /// `email`, by bytes.
+    Email,
+    /// `created_at`.
+    CreatedAt,
 }
 
-async fn exists(
-    db: &impl ConnectionTrait,
-    condition: sea_orm::sea_query::SimpleExpr,
-) -> Result<bool> {
-    Ok(Entity::find()
-        .select_only()
-        .column(Column::CustomerId)
-        .filter(condition)
-        .limit(1)
-        .into_tuple::<i32>()
-        .one(db)
-        .await?
-        .is_some())
+impl SortField for CustomerSort {
+    const KEY: Self = Self::CustomerId;
+
+    fn column(self) -> &'static str {
+        match self {
+            Self::CustomerId => "customer_id",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::Email => "email",
+            Self::CreatedAt => "created_at",
+        }
+    }
+
+    fn kind(self) -> ValueKind {
+        match self {
+            Self::CustomerId => ValueKind::Int,
+            Self::FirstName | Self::LastName | Self::Email => ValueKind::Text,
+            Self::CreatedAt => ValueKind::Time,
+        }
+    }
+
+    fn nullable(self) -> bool {
+        false
+    }
+}
+
+impl CustomerSort {
+    /// This field's value in `customer`, as a cursor holds it.
+    pub fn value_of(self, customer: &Customer) -> SortValue {
+        match self {
+            Self::CustomerId => SortValue::Int(customer.customer_id.into()),
+            Self::FirstName => SortValue::Text(customer.first_name.clone()),
+            Self::LastName => SortValue::Text(customer.last_name.clone()),
+            Self::Email => SortValue::Text(customer.email.clone()),
+            Self::CreatedAt => SortValue::time(customer.created_at),
+        }
+    }
+}
+
+/// The cursor of `customer` in a list sorted by `order`.
+pub fn cursor(order: &[Sort<CustomerSort>], customer: &Customer) -> Cursor {
+    keyset::cursor_of(
+        order,
+        |field| field.value_of(customer),
+        customer.customer_id,
+    )
+}
+
+/// Which customers a list holds: every field filter given must match, and `and`, `or` and
+/// `not` combine whole filters. The default matches every customer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CustomerFilter {
+    /// On `customer_id`.
+    pub customer_id: Option<IntFilter>,
+    /// On `first_name`.
+    pub first_name: Option<TextFilter>,
+    /// On `middle_name`.
+    pub middle_name: Option<TextFilter>,
+    /// On `last_name`.
+    pub last_name: Option<TextFilter>,
+    /// On `suffix`.
+    pub suffix: Option<TextFilter>,
+    /// On `email`.
+    pub email: Option<TextFilter>,
+    /// On `phone`.
+    pub phone: Option<TextFilter>,
+    /// On `created_at`.
+    pub created_at: Option<TimeFilter>,
+    /// On `updated_at`.
+    pub updated_at: Option<TimeFilter>,
+    /// Every one of these must match too.
+    pub and: Vec<CustomerFilter>,
+    /// At least one of these must match too (none given: nothing matches).
+    pub or: Option<Vec<CustomerFilter>>,
+    /// This must not match.
+    pub not: Option<Box<CustomerFilter>>,
+}
+
+impl CustomerFilter {
+    /// The filter as an SQL condition for `backend`.
+    fn condition(&self, backend: DbBackend) -> Condition {
+        let column = |column: Column| ColumnCondition::new(Expr::col(column), backend);
+        let mut fields = Condition::all();
+        if let Some(filter) = &self.customer_id {
+            fields = fields.add(column(Column::CustomerId).int(filter).finish());
+        }
+        let texts = [
+            (Column::FirstName, &self.first_name),
+            (Column::MiddleName, &self.middle_name),
+            (Column::LastName, &self.last_name),
+            (Column::Suffix, &self.suffix),
+            (Column::Email, &self.email),
+            (Column::Phone, &self.phone),
+        ];
+        for (name, filter) in texts {
+            if let Some(filter) = filter {
+                fields = fields.add(column(name).text(filter).finish());
+            }
+        }
+        for (name, filter) in [
+            (Column::CreatedAt, &self.created_at),
+            (Column::UpdatedAt, &self.updated_at),
+        ] {
+            if let Some(filter) = filter {
+                fields = fields.add(column(name).time(filter).finish());
+            }
+        }
+        filter::combine(
+            fields,
+            &self.and,
+            self.or.as_deref(),
+            self.not.as_deref(),
+            |filter| filter.condition(backend),
+        )
+    }
+}
+
+/// A connection's request over customers.
+pub type CustomerQuery = ListQuery<CustomerFilter, CustomerSort>;
+
+/// `SELECT <customer> FROM customer WHERE <filter>`.
+fn matching(backend: DbBackend, filter: Option<&CustomerFilter>) -> SelectStatement {
+    let mut select = Query::select();
+    select.columns(Column::iter()).from(Entity);
+    if let Some(filter) = filter {
+        select.cond_where(filter.condition(backend));
+    }
+    select
+}
+
+/// A keyset page of the customers matching the filter, in the query's order.
+pub async fn page(db: &impl ConnectionTrait, query: &CustomerQuery) -> Result<Page<Customer>> {
+    let backend = db.get_database_backend();
+    let plan = Plan::new(backend, &query.order, &query.page)?;
+    keyset::read_page(
+        db,
+        &matching(backend, query.filter.as_ref()),
+        &plan,
+        &query.page,
+    )
+    .await
+}
+
+/// How many customers match the filter.
+pub async fn count_matching(db: &impl ConnectionTrait, filter: &CustomerFilter) -> Result<u64> {
+    let condition = filter.condition(db.get_database_backend());
+    Ok(Entity::find().filter(condition).count(db).await?)
 }
 
 /// How many customers there are.
@@ -299,13 +417,13 @@ pub async fn update(
     let email = patch.email.try_map(|email| validate::email(&email))?;
     let first_name = patch
         .first_name
-        .try_map(|value| validate::required_text(Field::FirstName, value))?;
+        .try_map(|value| validate::name(Field::FirstName, value))?;
     let middle_name = patch
         .middle_name
         .try_map(|value| validate::nullable_text(Field::MiddleName, value))?;
     let last_name = patch
         .last_name
-        .try_map(|value| validate::required_text(Field::LastName, value))?;
+        .try_map(|value| validate::name(Field::LastName, value))?;
     let suffix = patch
         .suffix
         .try_map(|value| validate::nullable_text(Field::Suffix, value))?;

@@ -107,6 +107,10 @@ pub enum Field {
     Status,
     /// A todo's `customer_id`.
     CustomerId,
+    /// A page's `after` cursor.
+    After,
+    /// A page's `before` cursor.
+    Before,
 }
 
 impl Field {
@@ -122,6 +126,8 @@ impl Field {
             Self::Task => "task",
             Self::Status => "status",
             Self::CustomerId => "customer_id",
+            Self::After => "after",
+            Self::Before => "before",
         }
     }
 }
@@ -150,6 +156,9 @@ pub enum Invalid {
     /// Not an email address; the text says why.
     #[error("value is not a valid email address: {0}")]
     Email(String),
+    /// A cursor that was not issued for this list and order.
+    #[error("is not a cursor of this list and order")]
+    Cursor,
     /// Names a customer that does not exist.
     #[error("no customer has customer_id {0}")]
     UnknownCustomer(i32),

@@ -5,11 +5,14 @@
 
 pub mod customer;
 pub mod error;
+pub mod filter;
+pub mod keyset;
 pub mod paging;
 pub mod patch;
 pub mod todo;
 mod validate;
 
 pub use error::{BatchError, Error, Field, Invalid, Resource, Result, Violation};
-pub use paging::{ListParams, Page, PageRequest};
+pub use keyset::{Cursor, Sort, SortValue};
+pub use paging::{ListParams, ListQuery, Page, PageRequest};
 pub use patch::Patch;

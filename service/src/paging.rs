@@ -1,5 +1,7 @@
 //! Plain lists (the REST routes) and keyset pages (GraphQL connections).
 
+use crate::keyset::{Cursor, Sort};
+
 /// `limit`/`offset` of the REST lists; no limit means the whole table, as in the seeds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ListParams {
@@ -9,21 +11,32 @@ pub struct ListParams {
     pub offset: u64,
 }
 
-/// A keyset page request in primary-key order: `first` rows after `after`, or `last` rows
-/// before `before`.
+/// A keyset page request: `first` rows after `after`, or `last` rows before `before`, in
+/// the order of the query it belongs to.
 ///
-/// Keys rather than offsets keep a walk through the table stable while rows are inserted or
-/// deleted between pages. The caller has already checked the sizes against its limits.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// Sort keys rather than offsets keep a walk through the list stable while rows are inserted
+/// or deleted between pages. The caller has already checked the sizes against its limits.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     /// Rows from the start of the window.
     pub first: Option<u64>,
-    /// Only rows whose key is greater.
-    pub after: Option<i32>,
+    /// Only rows that sort after this one.
+    pub after: Option<Cursor>,
     /// Rows from the end of the window.
     pub last: Option<u64>,
-    /// Only rows whose key is smaller.
-    pub before: Option<i32>,
+    /// Only rows that sort before this one.
+    pub before: Option<Cursor>,
+}
+
+/// What a connection asks for: which rows (`filter`), in which order, and which page.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ListQuery<F, S> {
+    /// Only rows that match; `None` for every row.
+    pub filter: Option<F>,
+    /// The sort, most significant first; the primary key breaks ties.
+    pub order: Vec<Sort<S>>,
+    /// The page.
+    pub page: PageRequest,
 }
 
 /// One page of rows in key order, and whether rows exist beyond each end.
@@ -38,6 +51,16 @@ pub struct Page<T> {
 }
 
 impl PageRequest {
+    /// Whether the page is taken from the end of the window (`last` without `first`).
+    pub(crate) fn reads_from_end(&self) -> bool {
+        self.first.is_none() && self.last.is_some()
+    }
+
+    /// How many rows the page holds at most.
+    pub(crate) fn size(&self) -> Option<u64> {
+        self.first.or(self.last)
+    }
+
     /// Cuts a window of rows (read in ascending key order, one more than asked for at the
     /// end being read from) down to the page, and works out `has_next`/`has_previous` from
     /// the extra row.

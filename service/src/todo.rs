@@ -4,15 +4,19 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use entity::todo::{ActiveModel, Column, Entity};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{
+    Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement, WindowStatement,
+};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Iterable,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 
 use crate::error::{BatchError, Error, Field, Invalid, Resource, Result};
-use crate::paging::{ListParams, Page, PageRequest};
+use crate::filter::{self, ChoiceFilter, ColumnCondition, IntFilter, TextFilter, TimeFilter};
+use crate::keyset::{self, Cursor, Plan, Sort, SortField, SortValue, ValueKind};
+use crate::paging::{ListParams, ListQuery, Page};
 use crate::patch::Patch;
 use crate::validate;
 
@@ -136,49 +140,255 @@ pub async fn count(db: &impl ConnectionTrait) -> Result<u64> {
     Ok(Entity::find().count(db).await?)
 }
 
-/// A keyset page of all todos by `id`.
-pub async fn page(db: &impl ConnectionTrait, request: PageRequest) -> Result<Page<Todo>> {
-    let mut pages = pages_of(db, None, request).await?;
-    Ok(pages
-        .remove(&None)
-        .unwrap_or_else(|| request.cut(Vec::new(), false, false)))
+/// The fields todos can be listed in order of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TodoSort {
+    /// `id`, the primary key.
+    TodoId,
+    /// `task`, by bytes.
+    Task,
+    /// `status`, by its stored string (`Completed` < `In Process` < `Pending`).
+    Status,
+    /// `customer_id`; todos without a customer sort last ascending, first descending.
+    CustomerId,
+    /// `created_at`.
+    CreatedAt,
+}
+
+impl SortField for TodoSort {
+    const KEY: Self = Self::TodoId;
+
+    fn column(self) -> &'static str {
+        match self {
+            Self::TodoId => "id",
+            Self::Task => "task",
+            Self::Status => "status",
+            Self::CustomerId => "customer_id",
+            Self::CreatedAt => "created_at",
+        }
+    }
+
+    fn kind(self) -> ValueKind {
+        match self {
+            Self::TodoId | Self::CustomerId => ValueKind::Int,
+            Self::Task | Self::Status => ValueKind::Text,
+            Self::CreatedAt => ValueKind::Time,
+        }
+    }
+
+    fn nullable(self) -> bool {
+        self == Self::CustomerId
+    }
+}
+
+impl TodoSort {
+    /// This field's value in `todo`, as a cursor holds it.
+    pub fn value_of(self, todo: &Todo) -> SortValue {
+        match self {
+            Self::TodoId => SortValue::Int(todo.id.into()),
+            Self::Task => SortValue::Text(todo.task.clone()),
+            Self::Status => SortValue::Text(todo.status.as_str().to_owned()),
+            Self::CustomerId => todo
+                .customer_id
+                .map_or(SortValue::Null, |id| SortValue::Int(id.into())),
+            Self::CreatedAt => SortValue::time(todo.created_at),
+        }
+    }
+}
+
+/// The cursor of `todo` in a list sorted by `order`.
+pub fn cursor(order: &[Sort<TodoSort>], todo: &Todo) -> Cursor {
+    keyset::cursor_of(order, |field| field.value_of(todo), todo.id)
+}
+
+/// Which todos a list holds: every field filter given must match, and `and`, `or` and
+/// `not` combine whole filters. The default matches every todo.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TodoFilter {
+    /// On `id`.
+    pub todo_id: Option<IntFilter>,
+    /// On `task`.
+    pub task: Option<TextFilter>,
+    /// On `status`.
+    pub status: Option<ChoiceFilter<TodoStatus>>,
+    /// On `customer_id`.
+    pub customer_id: Option<IntFilter>,
+    /// On `created_at`.
+    pub created_at: Option<TimeFilter>,
+    /// On `updated_at`.
+    pub updated_at: Option<TimeFilter>,
+    /// Every one of these must match too.
+    pub and: Vec<TodoFilter>,
+    /// At least one of these must match too (none given: nothing matches).
+    pub or: Option<Vec<TodoFilter>>,
+    /// This must not match.
+    pub not: Option<Box<TodoFilter>>,
+}
+
+impl TodoFilter {
+    /// The filter as an SQL condition for `backend`.
+    fn condition(&self, backend: DbBackend) -> Condition {
+        let column = |column: Column| ColumnCondition::new(Expr::col(column), backend);
+        let mut fields = Condition::all();
+        for (name, filter) in [
+            (Column::Id, &self.todo_id),
+            (Column::CustomerId, &self.customer_id),
+        ] {
+            if let Some(filter) = filter {
+                fields = fields.add(column(name).int(filter).finish());
+            }
+        }
+        if let Some(filter) = &self.task {
+            fields = fields.add(column(Column::Task).text(filter).finish());
+        }
+        if let Some(filter) = &self.status {
+            fields = fields.add(
+                column(Column::Status)
+                    .choice(filter, TodoStatus::as_str)
+                    .finish(),
+            );
+        }
+        for (name, filter) in [
+            (Column::CreatedAt, &self.created_at),
+            (Column::UpdatedAt, &self.updated_at),
+        ] {
+            if let Some(filter) = filter {
+                fields = fields.add(column(name).time(filter).finish());
+            }
+        }
+        filter::combine(
+            fields,
+            &self.and,
+            self.or.as_deref(),
+            self.not.as_deref(),
+            |filter| filter.condition(backend),
+        )
+    }
+}
+
+/// A connection's request over todos.
+pub type TodoQuery = ListQuery<TodoFilter, TodoSort>;
+
+/// `SELECT <todo> FROM todos WHERE <filter>`.
+fn matching(backend: DbBackend, filter: Option<&TodoFilter>) -> SelectStatement {
+    let mut select = Query::select();
+    select.columns(Column::iter()).from(Entity);
+    if let Some(filter) = filter {
+        select.cond_where(filter.condition(backend));
+    }
+    select
+}
+
+/// A keyset page of the todos matching the filter, in the query's order.
+pub async fn page(db: &impl ConnectionTrait, query: &TodoQuery) -> Result<Page<Todo>> {
+    let backend = db.get_database_backend();
+    let plan = Plan::new(backend, &query.order, &query.page)?;
+    keyset::read_page(
+        db,
+        &matching(backend, query.filter.as_ref()),
+        &plan,
+        &query.page,
+    )
+    .await
+}
+
+/// How many todos match the filter.
+pub async fn count_matching(db: &impl ConnectionTrait, filter: &TodoFilter) -> Result<u64> {
+    let condition = filter.condition(db.get_database_backend());
+    Ok(Entity::find().filter(condition).count(db).await?)
 }
 
 /// One keyset page of todos for each of these customers, all read in one statement (a
-/// window function numbers each customer's todos), for the GraphQL loaders.
+/// window function numbers each customer's matching todos in the query's order), for the
+/// GraphQL loaders.
 pub async fn pages_for_customers(
     db: &impl ConnectionTrait,
     customer_ids: &[i32],
-    request: PageRequest,
+    query: &TodoQuery,
 ) -> Result<HashMap<i32, Page<Todo>>> {
     if customer_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut pages = pages_of(db, Some(customer_ids), request).await?;
+    let backend = db.get_database_backend();
+    let plan = Plan::new(backend, &query.order, &query.page)?;
+    let request = &query.page;
+    let from_end = request.reads_from_end();
+    let mut base = matching(backend, query.filter.as_ref());
+    base.and_where(Column::CustomerId.is_in(customer_ids.iter().copied()));
+
+    let mut numbering = WindowStatement::partition_by(Column::CustomerId);
+    for (expr, order, nulls) in plan.order_by(from_end) {
+        numbering.order_by_expr_with_nulls(expr, order, nulls);
+    }
+    let mut window = base.clone();
+    window.cond_where(plan.window()).expr_window_as(
+        Expr::cust("ROW_NUMBER()"),
+        numbering,
+        Alias::new("page_row"),
+    );
+    let mut outer = Query::select();
+    outer
+        .columns(Column::iter())
+        .from_subquery(window, Alias::new("numbered"))
+        .order_by(Column::CustomerId, Order::Asc)
+        .order_by(Alias::new("page_row"), Order::Asc);
+    if let Some(size) = request.size() {
+        outer.and_where(Expr::col(Alias::new("page_row")).lte(size.saturating_add(1)));
+    }
+    let rows = Todo::find_by_statement(backend.build(&outer))
+        .all(db)
+        .await?;
+
+    let mut groups: HashMap<i32, Vec<Todo>> = HashMap::new();
+    for row in rows {
+        if let Some(customer_id) = row.customer_id {
+            groups.entry(customer_id).or_default().push(row);
+        }
+    }
+    let before_window = match plan.before_window() {
+        Some(condition) => groups_with(db, &base, condition).await?,
+        None => HashSet::new(),
+    };
+    let after_window = match plan.after_window() {
+        Some(condition) => groups_with(db, &base, condition).await?,
+        None => HashSet::new(),
+    };
     Ok(customer_ids
         .iter()
-        .map(|&id| {
-            let page = pages
-                .remove(&Some(id))
-                .unwrap_or_else(|| request.cut(Vec::new(), false, false));
-            (id, page)
+        .map(|&customer_id| {
+            let mut rows = groups.remove(&customer_id).unwrap_or_default();
+            if from_end {
+                rows.reverse();
+            }
+            let page = request.cut(
+                rows,
+                before_window.contains(&customer_id),
+                after_window.contains(&customer_id),
+            );
+            (customer_id, page)
         })
         .collect())
 }
 
-/// How many todos each of these customers has (customers with none are left out).
+/// How many todos matching the filter each of these customers has (customers with none are
+/// left out).
 pub async fn count_for_customers(
     db: &impl ConnectionTrait,
     customer_ids: &[i32],
+    filter: Option<&TodoFilter>,
 ) -> Result<HashMap<i32, u64>> {
     if customer_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let counts: Vec<(i32, i64)> = Entity::find()
+    let mut select = Entity::find()
         .select_only()
         .column(Column::CustomerId)
         .column_as(Column::Id.count(), "count")
-        .filter(Column::CustomerId.is_in(customer_ids.iter().copied()))
+        .filter(Column::CustomerId.is_in(customer_ids.iter().copied()));
+    if let Some(filter) = filter {
+        select = select.filter(filter.condition(db.get_database_backend()));
+    }
+    let counts: Vec<(i32, i64)> = select
         .group_by(Column::CustomerId)
         .into_tuple()
         .all(db)
@@ -189,115 +399,23 @@ pub async fn count_for_customers(
         .collect())
 }
 
-/// Reads the page window for every group (`None` = all todos, else per customer).
-async fn pages_of(
-    db: &impl ConnectionTrait,
-    customer_ids: Option<&[i32]>,
-    request: PageRequest,
-) -> Result<HashMap<Option<i32>, Page<Todo>>> {
-    let from_end = request.first.is_none() && request.last.is_some();
-    let size = request.first.or(request.last);
-    let order = if from_end { "DESC" } else { "ASC" };
-    let partition = if customer_ids.is_some() {
-        "PARTITION BY customer_id "
-    } else {
-        ""
-    };
-
-    let mut window = Query::select();
-    window
-        .columns(Column::iter())
-        .expr_as(
-            Expr::cust(format!(
-                "ROW_NUMBER() OVER ({partition}ORDER BY id {order})"
-            )),
-            Alias::new("page_row"),
-        )
-        .from(Entity);
-    if let Some(ids) = customer_ids {
-        window.and_where(Column::CustomerId.is_in(ids.iter().copied()));
-    }
-    if let Some(after) = request.after {
-        window.and_where(Column::Id.gt(after));
-    }
-    if let Some(before) = request.before {
-        window.and_where(Column::Id.lt(before));
-    }
-    let mut outer = Query::select();
-    outer
-        .columns(Column::iter())
-        .from_subquery(window, Alias::new("window"));
-    if customer_ids.is_some() {
-        outer.order_by(Column::CustomerId, Order::Asc);
-    }
-    outer.order_by(Column::Id, Order::Asc);
-    if let Some(size) = size {
-        outer.and_where(Expr::col(Alias::new("page_row")).lte(size.saturating_add(1)));
-    }
-    let statement = db.get_database_backend().build(&outer);
-    let rows = Todo::find_by_statement(statement).all(db).await?;
-
-    let mut groups: HashMap<Option<i32>, Vec<Todo>> = HashMap::new();
-    for row in rows {
-        let key = customer_ids.map(|_| row.customer_id).unwrap_or(None);
-        groups.entry(key).or_default().push(row);
-    }
-    let before_window = match request.after {
-        Some(after) => groups_with(db, customer_ids, Column::Id.lte(after)).await?,
-        None => HashSet::new(),
-    };
-    let after_window = match request.before {
-        Some(before) => groups_with(db, customer_ids, Column::Id.gte(before)).await?,
-        None => HashSet::new(),
-    };
-    let mut keys: HashSet<Option<i32>> = groups.keys().copied().collect();
-    keys.extend(before_window.iter().copied());
-    keys.extend(after_window.iter().copied());
-    Ok(keys
-        .into_iter()
-        .map(|key| {
-            let rows = groups.remove(&key).unwrap_or_default();
-            let page = request.cut(
-                rows,
-                before_window.contains(&key),
-                after_window.contains(&key),
-            );
-            (key, page)
-        })
-        .collect())
-}
-
-/// The groups that have at least one todo matching `condition`.
+/// The customers (of `base`'s) that have at least one todo of `base` meeting `condition`.
 async fn groups_with(
     db: &impl ConnectionTrait,
-    customer_ids: Option<&[i32]>,
-    condition: sea_orm::sea_query::SimpleExpr,
-) -> Result<HashSet<Option<i32>>> {
-    match customer_ids {
-        None => {
-            let any = Entity::find()
-                .select_only()
-                .column(Column::Id)
-                .filter(condition)
-                .limit(1)
-                .into_tuple::<i32>()
-                .one(db)
-                .await?;
-            Ok(any.map(|_| None).into_iter().collect())
-        }
-        Some(ids) => {
-            let found: Vec<Option<i32>> = Entity::find()
-                .select_only()
-                .column(Column::CustomerId)
-                .filter(Column::CustomerId.is_in(ids.iter().copied()))
-                .filter(condition)
-                .group_by(Column::CustomerId)
-                .into_tuple()
-                .all(db)
-                .await?;
-            Ok(found.into_iter().collect())
-        }
+    base: &SelectStatement,
+    condition: Condition,
+) -> Result<HashSet<i32>> {
+    let mut probe = base.clone();
+    probe
+        .clear_selects()
+        .column(Column::CustomerId)
+        .cond_where(condition)
+        .group_by_col(Column::CustomerId);
+    let mut found = HashSet::new();
+    for row in db.query_all(&probe).await? {
+        found.insert(row.try_get_by_index::<i32>(0)?);
     }
+    Ok(found)
 }
 
 /// Applies a patch in one `UPDATE … RETURNING` statement; [`Error::NotFound`] if the row is

@@ -7,6 +7,10 @@ use crate::error::{Field, Invalid, Violation};
 /// The `email` column is `varchar(255)`.
 const EMAIL_MAX_CHARS: usize = 255;
 
+/// First and last names are indexed for sorting; PostgreSQL refuses index entries above
+/// about 2.7 kB, so names are capped well below that (255 characters of up to 4 bytes).
+const NAME_MAX_CHARS: usize = 255;
+
 fn invalid(field: Field, problem: Invalid) -> Violation {
     Violation { field, problem }
 }
@@ -17,6 +21,20 @@ pub(crate) fn required_text(field: Field, value: String) -> Result<String, Viola
         return Err(invalid(field, Invalid::Blank));
     }
     optional_text(field, value)
+}
+
+/// A first or last name: required text of at most [`NAME_MAX_CHARS`] characters.
+pub(crate) fn name(field: Field, value: String) -> Result<String, Violation> {
+    let value = required_text(field, value)?;
+    if value.chars().count() > NAME_MAX_CHARS {
+        return Err(invalid(
+            field,
+            Invalid::TooLong {
+                max: NAME_MAX_CHARS,
+            },
+        ));
+    }
+    Ok(value)
 }
 
 /// Optional text: anything but a NUL character. Stored as sent.

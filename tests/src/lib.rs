@@ -138,6 +138,8 @@ pub struct TestApp {
     /// Which database this is.
     pub backend: Backend,
     statements: Arc<AtomicUsize>,
+    /// Declared before the database so that it stops first.
+    _relay: api::events::EventRelay,
     _database: TestDatabase,
 }
 
@@ -175,7 +177,9 @@ impl TestResponse {
 }
 
 impl TestApp {
-    /// Starts the app on a fresh, migrated database, with default settings.
+    /// Starts the app on a fresh, migrated database, with default settings. Change events
+    /// are relayed as the binary relays them: through PostgreSQL `NOTIFY` on PostgreSQL,
+    /// in-process on SQLite.
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, |_| {}).await
     }
@@ -198,7 +202,8 @@ impl TestApp {
                 eprintln!("SQL: {}", info.statement);
             }
         });
-        let state = api::state(db.clone(), config);
+        let (events, relay) = api::events::start(&db).await.expect("event relay");
+        let state = api::state_with_events(db.clone(), config, events);
         let router = api::app(state.clone());
         Self {
             router,
@@ -206,6 +211,7 @@ impl TestApp {
             db,
             backend,
             statements,
+            _relay: relay,
             _database: database,
         }
     }

@@ -1,12 +1,18 @@
 //! Relay cursor connections: page arguments, `pageInfo`, and the connection types.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, Result, SimpleObject};
-use service::{Page, PageRequest};
+use service::customer::CustomerFilter;
+use service::keyset::SortField;
+use service::todo::TodoFilter;
+use service::{Cursor, ListQuery, Page, PageRequest, Sort};
 
 use super::customer::Customer;
 use super::error::{ServiceResultExt, bad_input};
-use super::ids::{NodeType, decode_cursor, encode_cursor};
-use super::loader::Loaders;
+use super::ids::{NodeType, decode_cursor, encode_cursor, order_tag};
+use super::loader::{Loaders, TodoCountKey};
+use super::order::sorts;
 use super::todo::Todo;
 
 /// Page-size limits from the configuration, kept in the schema's data.
@@ -34,7 +40,8 @@ pub struct PageArgs {
 impl PageArgs {
     /// Checks the arguments against the limits and decodes the cursors; every mistake is a
     /// `BAD_USER_INPUT` naming the argument.
-    pub fn to_request(&self, ctx: &Context<'_>, kind: NodeType) -> Result<PageRequest> {
+    /// Cursors must have been issued by a connection of `kind` under the order `tag`.
+    pub fn to_request(&self, ctx: &Context<'_>, kind: NodeType, tag: &str) -> Result<PageRequest> {
         let limits = ctx.data::<PageLimits>()?;
         let size = |name: &str, value: Option<i32>| -> Result<Option<u64>> {
             match value {
@@ -52,12 +59,15 @@ impl PageArgs {
                 }
             }
         };
-        let cursor = |name: &str, value: &Option<String>| -> Result<Option<i32>> {
+        let cursor = |name: &str, value: &Option<String>| -> Result<Option<Cursor>> {
             value
                 .as_deref()
                 .map(|text| {
-                    decode_cursor(kind, text).ok_or_else(|| {
-                        bad_input(name, format!("{name} is not a cursor of this connection"))
+                    decode_cursor(kind, tag, text).ok_or_else(|| {
+                        bad_input(
+                            name,
+                            format!("{name} is not a cursor of this connection and orderBy"),
+                        )
                     })
                 })
                 .transpose()
@@ -75,27 +85,61 @@ impl PageArgs {
     }
 }
 
+impl PageArgs {
+    /// The whole connection request: the page arguments checked and decoded against the
+    /// order, plus the filter and order in the service's terms.
+    pub fn into_query<F, S, GraphqlFilter, GraphqlOrder>(
+        self,
+        ctx: &Context<'_>,
+        kind: NodeType,
+        filter: Option<GraphqlFilter>,
+        order_by: Option<Vec<GraphqlOrder>>,
+    ) -> Result<ListQuery<F, S>>
+    where
+        F: From<GraphqlFilter>,
+        S: SortField,
+        GraphqlOrder: Copy,
+        Sort<S>: From<GraphqlOrder>,
+    {
+        let order = sorts(order_by.as_deref());
+        let page = self.to_request(ctx, kind, &order_tag(&order))?;
+        Ok(ListQuery {
+            filter: filter.map(F::from),
+            order,
+            page,
+        })
+    }
+}
+
 /// Where a connection's `totalCount` comes from, worked out only when it is selected.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum CountOf {
-    /// Every customer.
-    Customers,
-    /// Every todo.
-    Todos,
-    /// The todos of one customer (batched across the customers of a page).
-    TodosOfCustomer(i32),
+    /// The customers matching a filter (`None`: all).
+    Customers(Option<Arc<CustomerFilter>>),
+    /// The todos matching a filter (`None`: all).
+    Todos(Option<Arc<TodoFilter>>),
+    /// The todos of one customer matching a filter (batched across the customers of a
+    /// page).
+    TodosOfCustomer(i32, Option<Arc<TodoFilter>>),
 }
 
 impl CountOf {
-    async fn count(self, ctx: &Context<'_>) -> Result<i64> {
+    async fn count(&self, ctx: &Context<'_>) -> Result<i64> {
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let count = match self {
-            Self::Customers => service::customer::count(db).await.gql()?,
-            Self::Todos => service::todo::count(db).await.gql()?,
-            Self::TodosOfCustomer(customer_id) => ctx
+            Self::Customers(None) => service::customer::count(db).await.gql()?,
+            Self::Customers(Some(filter)) => {
+                service::customer::count_matching(db, filter).await.gql()?
+            }
+            Self::Todos(None) => service::todo::count(db).await.gql()?,
+            Self::Todos(Some(filter)) => service::todo::count_matching(db, filter).await.gql()?,
+            Self::TodosOfCustomer(customer_id, filter) => ctx
                 .data::<Loaders>()?
                 .todo_counts
-                .load_one(customer_id)
+                .load_one(TodoCountKey {
+                    customer_id: *customer_id,
+                    filter: filter.clone(),
+                })
                 .await?
                 .unwrap_or_default(),
         };
@@ -119,8 +163,8 @@ pub struct PageInfo {
 /// Declares a connection and its edge type for one node type.
 macro_rules! connection {
     (
-        $connection:ident, $edge:ident, $node:ident, $kind:expr, $key:expr,
-        $connection_doc:literal, $edge_doc:literal
+        $connection:ident, $edge:ident, $node:ident, $model:ty, $sort:ty, $kind:expr,
+        $cursor:path, $connection_doc:literal, $edge_doc:literal
     ) => {
         #[doc = $edge_doc]
         #[derive(Clone, SimpleObject)]
@@ -139,21 +183,15 @@ macro_rules! connection {
         }
 
         impl $connection {
-            /// Builds the connection from a service page.
-            pub fn new<T>(page: Page<T>, count_of: CountOf) -> Self
-            where
-                $node: From<T>,
-            {
+            /// Builds the connection from a service page sorted by `order`.
+            pub fn new(page: Page<$model>, count_of: CountOf, order: &[Sort<$sort>]) -> Self {
+                let tag = order_tag(order);
                 let edges: Vec<$edge> = page
                     .items
                     .into_iter()
-                    .map(|item| {
-                        let node = $node::from(item);
-                        let key: fn(&$node) -> i32 = $key;
-                        $edge {
-                            cursor: encode_cursor($kind, key(&node)),
-                            node,
-                        }
+                    .map(|item| $edge {
+                        cursor: encode_cursor($kind, &tag, $cursor(order, &item)),
+                        node: $node::from(item),
                     })
                     .collect();
                 let page_info = PageInfo {
@@ -200,8 +238,10 @@ connection!(
     CustomerConnection,
     CustomerEdge,
     Customer,
+    service::customer::Customer,
+    service::customer::CustomerSort,
     NodeType::Customer,
-    |customer| customer.model.customer_id,
+    service::customer::cursor,
     "A page of customers, with the cursors to fetch the pages around it.",
     "A customer in a page, with its cursor."
 );
@@ -210,8 +250,10 @@ connection!(
     TodoConnection,
     TodoEdge,
     Todo,
+    service::todo::Todo,
+    service::todo::TodoSort,
     NodeType::Todo,
-    |todo| todo.model.id,
+    service::todo::cursor,
     "A page of todos, with the cursors to fetch the pages around it.",
     "A todo in a page, with its cursor."
 );

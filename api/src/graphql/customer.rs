@@ -1,15 +1,20 @@
 //! The `Customer` type with its queries and mutations.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use service::Patch;
 use service::customer::{self as customers, CustomerPatch as ServicePatch, NewCustomer};
+use service::todo::TodoQuery;
 
 use super::connection::{CountOf, CustomerConnection, PageArgs, TodoConnection};
 use super::error::{ServiceResultExt, bad_input, from_batch};
+use super::filter::{CustomerFilter, TodoFilter};
 use super::ids::{NodeType, encode_node_id};
 use super::loader::{CustomerTodosKey, Loaders};
+use super::order::{CustomerOrderBy, TodoOrderBy};
 use crate::events::{ChangeKind, Events};
 
 /// A person or organisation that todos can be for.
@@ -77,8 +82,10 @@ impl Customer {
         self.model.updated_at
     }
 
-    /// This customer's todos, oldest first. Read in one batch for all customers of a page.
+    /// This customer's todos, a page at a time, in `todoId` order unless `orderBy` says
+    /// otherwise. Read in one batch for all customers of a page.
     #[graphql(complexity = "super::connection_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn todos(
         &self,
         ctx: &Context<'_>,
@@ -88,21 +95,28 @@ impl Customer {
         #[graphql(desc = "Return at most this many todos from the end (before `before`).")]
         last: Option<i32>,
         #[graphql(desc = "Return only todos before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Return only todos that match.")] filter: Option<TodoFilter>,
+        #[graphql(
+            desc = "Sort by these fields, most significant first; the todo's number \
+                          breaks ties. Cursors are only valid under the order they came from."
+        )]
+        order_by: Option<Vec<TodoOrderBy>>,
     ) -> Result<TodoConnection> {
-        let request = PageArgs {
+        let query: TodoQuery = PageArgs {
             first,
             after,
             last,
             before,
         }
-        .to_request(ctx, NodeType::Todo)?;
+        .into_query(ctx, NodeType::Todo, filter, order_by)?;
         let customer_id = self.model.customer_id;
+        let query = Arc::new(query);
         let page = ctx
             .data::<Loaders>()?
             .customer_todos
             .load_one(CustomerTodosKey {
                 customer_id,
-                request,
+                query: Arc::clone(&query),
             })
             .await
             .gql()?
@@ -111,9 +125,11 @@ impl Customer {
                 has_previous_page: false,
                 has_next_page: false,
             });
+        let filter = query.filter.clone().map(Arc::new);
         Ok(TodoConnection::new(
             page,
-            CountOf::TodosOfCustomer(customer_id),
+            CountOf::TodosOfCustomer(customer_id, filter),
+            &query.order,
         ))
     }
 }
@@ -245,8 +261,9 @@ impl CustomerQuery {
             .map(Customer::from))
     }
 
-    /// Customers in `customerId` order, a page at a time.
+    /// Customers, a page at a time, in `customerId` order unless `orderBy` says otherwise.
     #[graphql(complexity = "super::connection_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn customers(
         &self,
         ctx: &Context<'_>,
@@ -256,17 +273,25 @@ impl CustomerQuery {
         #[graphql(desc = "Return at most this many customers from the end (before `before`).")]
         last: Option<i32>,
         #[graphql(desc = "Return only customers before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Return only customers that match.")] filter: Option<CustomerFilter>,
+        #[graphql(desc = "Sort by these fields, most significant first; `customerId` \
+                          breaks ties. Cursors are only valid under the order they came from.")]
+        order_by: Option<Vec<CustomerOrderBy>>,
     ) -> Result<CustomerConnection> {
-        let request = PageArgs {
+        let query: customers::CustomerQuery = PageArgs {
             first,
             after,
             last,
             before,
         }
-        .to_request(ctx, NodeType::Customer)?;
+        .into_query(ctx, NodeType::Customer, filter, order_by)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let page = customers::page(db, request).await.gql()?;
-        Ok(CustomerConnection::new(page, CountOf::Customers))
+        let page = customers::page(db, &query).await.gql()?;
+        Ok(CustomerConnection::new(
+            page,
+            CountOf::Customers(query.filter.map(Arc::new)),
+            &query.order,
+        ))
     }
 }
 

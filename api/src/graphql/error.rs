@@ -55,6 +55,8 @@ pub fn graphql_field(field: Field) -> &'static str {
         Field::Task => "task",
         Field::Status => "status",
         Field::CustomerId => "customerId",
+        Field::After => "after",
+        Field::Before => "before",
     }
 }
 

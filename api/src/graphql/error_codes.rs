@@ -5,6 +5,7 @@
 //! every field resolution on async-graphql's slow path, which costs more than the whole
 //! rest of a large query.
 
+use async_graphql::parser::types::{DocumentOperations, OperationDefinition};
 use async_graphql::{BatchRequest, BatchResponse, Executor, Request, Response, ServerError};
 
 use super::documents::DocumentCache;
@@ -34,6 +35,63 @@ fn code_after_parse(error: &ServerError) -> Code {
     }
 }
 
+/// The operation a request runs, if its name (or the document alone) picks one.
+fn selected_operation<'a>(
+    operations: &'a DocumentOperations,
+    name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    let operation = match (operations, name) {
+        (DocumentOperations::Single(operation), None) => operation,
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()?
+        }
+        _ => return None,
+    };
+    Some(&operation.node)
+}
+
+/// Variable coercion's first check, which async-graphql leaves to execution: a variable of
+/// a non-null type with no default must be provided. Without this a missing one would only
+/// fail the fields that use it, after the others (a mutation's too) had run; per the
+/// GraphQL spec it is a request error, so nothing runs and the answer has no `data`.
+fn missing_variables(request: &mut Request) -> Vec<ServerError> {
+    // Taken out for the look-up (the parsed document borrows the whole request) and put back.
+    let variables = std::mem::take(&mut request.variables);
+    let name = request.operation_name.take();
+    let missing = match request.parsed_query() {
+        Ok(document) => selected_operation(&document.operations, name.as_deref())
+            .map(|operation| {
+                operation
+                    .variable_definitions
+                    .iter()
+                    .filter(|definition| {
+                        !definition.node.var_type.node.nullable
+                            && definition.node.default_value.is_none()
+                            && !variables.contains_key(&definition.node.name.node)
+                    })
+                    .map(|definition| {
+                        with_code(
+                            ServerError::new(
+                                format!(
+                                    "Variable \"${}\" of required type \"{}\" was not provided.",
+                                    definition.node.name.node, definition.node.var_type.node
+                                ),
+                                Some(definition.pos),
+                            ),
+                            Code::BadUserInput,
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    request.variables = variables;
+    request.operation_name = name;
+    missing
+}
+
 /// Runs one request and gives every error a code.
 pub async fn execute<E: Executor>(
     executor: &E,
@@ -42,6 +100,10 @@ pub async fn execute<E: Executor>(
 ) -> Response {
     if let Err(error) = documents.prepare(&mut request) {
         return Response::from_errors(vec![error]);
+    }
+    let missing = missing_variables(&mut request);
+    if !missing.is_empty() {
+        return Response::from_errors(missing);
     }
     let mut response = executor.execute(request).await;
     response.errors = std::mem::take(&mut response.errors)

@@ -40,19 +40,20 @@ enum Format {
 }
 
 impl Format {
+    /// Honours the `Accept` header's quality values: the media type with the higher `q`
+    /// wins, a tie goes to the one named more specifically (not by a wildcard), then to the
+    /// one listed first; plain JSON is the default (no header, only wildcards, or nothing
+    /// this endpoint can send).
     fn negotiate(headers: &HeaderMap) -> Self {
         let accept = headers
             .get(header::ACCEPT)
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default();
-        // The newer type only when the client names it before (or instead of) plain JSON.
-        let position = |media: &str| accept.find(media);
-        match (
-            position(GRAPHQL_RESPONSE_JSON),
-            position("application/json"),
-        ) {
-            (Some(new), Some(old)) if new < old => Self::GraphqlResponseJson,
-            (Some(_), None) => Self::GraphqlResponseJson,
+        let modern = Preference::of(accept, GRAPHQL_RESPONSE_JSON);
+        let legacy = Preference::of(accept, "application/json");
+        match (modern, legacy) {
+            (Some(modern), Some(legacy)) if modern.beats(legacy) => Self::GraphqlResponseJson,
+            (Some(modern), None) if modern.quality > 0.0 => Self::GraphqlResponseJson,
             _ => Self::Json,
         }
     }
@@ -65,17 +66,71 @@ impl Format {
     }
 }
 
+/// How much an `Accept` header wants one media type, by its most specific matching range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Preference {
+    /// The range's `q` (1 when absent).
+    quality: f32,
+    /// 2 for the media type itself, 1 for `type/*`, 0 for `*/*`.
+    specificity: u8,
+    /// Where the range is in the header, for ties.
+    position: usize,
+}
+
+impl Preference {
+    fn of(accept: &str, media: &str) -> Option<Self> {
+        let main_type = media.split('/').next().unwrap_or_default();
+        let mut best: Option<Self> = None;
+        for (position, range) in accept.split(',').enumerate() {
+            let mut parts = range.split(';');
+            let range_type = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let specificity = if range_type == media {
+                2
+            } else if range_type.strip_suffix("/*") == Some(main_type) {
+                1
+            } else if range_type == "*/*" {
+                0
+            } else {
+                continue;
+            };
+            let quality = parts
+                .filter_map(|parameter| parameter.split_once('='))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                .map_or(1.0, |(_, value)| value.trim().parse().unwrap_or(0.0));
+            let candidate = Self {
+                quality,
+                specificity,
+                position,
+            };
+            if best.is_none_or(|best| specificity > best.specificity) {
+                best = Some(candidate);
+            }
+        }
+        best
+    }
+
+    /// Whether this media type should be chosen over `other`: a higher `q`, or the same
+    /// (non-zero) `q` and named more specifically or earlier.
+    fn beats(self, other: Self) -> bool {
+        if self.quality != other.quality {
+            return self.quality > other.quality;
+        }
+        self.quality > 0.0
+            && (self.specificity, std::cmp::Reverse(self.position))
+                > (other.specificity, std::cmp::Reverse(other.position))
+    }
+}
+
 /// Writes a GraphQL response in the negotiated format.
 fn respond(format: Format, response: BatchResponse) -> Response {
     let mut status = StatusCode::OK;
     let body = match (&response, format) {
-        // A request error (it did not parse or validate): no `data` at all, and a 400.
-        // (Apollo clients expect an unknown persisted query as a normal answer, to retry with
-        // the query.)
+        // A request error (it did not parse or validate, so nothing ran): no `data` at all,
+        // and a 400. Once execution started the result keeps its `data`, even `null`, and is
+        // a 200, as the GraphQL-over-HTTP spec asks. (Apollo clients expect an unknown
+        // persisted query as a normal answer, to retry with the query.)
         (BatchResponse::Single(single), Format::GraphqlResponseJson)
-            if single.data == async_graphql::Value::Null
-                && !single.errors.is_empty()
-                && !is_persisted_query_not_found(single) =>
+            if is_request_error(single) && !is_persisted_query_not_found(single) =>
         {
             status = StatusCode::BAD_REQUEST;
             serde_json::to_vec(&json!({ "errors": single.errors }))
@@ -99,6 +154,15 @@ fn respond(format: Format, response: BatchResponse) -> Response {
     }
 }
 
+/// Whether a response is a request error: no data, and errors that all come from before
+/// execution (parsing, validation, variable coercion, limits). A field error always has a
+/// `path`; a request error never does.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
 fn is_persisted_query_not_found(response: &async_graphql::Response) -> bool {
     let code = async_graphql::Value::from(Code::PersistedQueryNotFound.as_str());
     response.errors.iter().any(|error| {
@@ -119,6 +183,11 @@ fn bad_request(format: Format, message: String) -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+/// A request with neither a `query` nor a persisted query's hash is malformed.
+fn lacks_query(request: &async_graphql::Request) -> bool {
+    request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery")
 }
 
 /// Runs a query, mutation or batch sent with POST as JSON.
@@ -150,9 +219,6 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
                 format!("The body is not a GraphQL request: {error}"),
             );
         }
-    };
-    let lacks_query = |request: &async_graphql::Request| {
-        request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery")
     };
     let missing_query = match &batch {
         BatchRequest::Single(request) => lacks_query(request),
@@ -187,6 +253,9 @@ async fn graphql_get(
         Ok(request) => request,
         Err(error) => return bad_request(format, format!("Invalid GraphQL GET request: {error}")),
     };
+    if lacks_query(&request) {
+        return bad_request(format, "The request has no `query`".into());
+    }
     if matches!(
         operation_type(&request),
         Some(OperationType::Mutation | OperationType::Subscription)

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
+use service::Page;
 use service::customer::Customer;
-use service::todo::Todo;
-use service::{Page, PageRequest};
+use service::todo::{Todo, TodoFilter, TodoQuery};
 
 /// The loaders every request shares; registered once in the schema's data.
 pub struct Loaders {
@@ -72,15 +72,16 @@ impl Loader<i32> for TodoLoader {
 }
 
 /// A customer's todo page: which customer, and which page of its todos.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CustomerTodosKey {
     /// The customer.
     pub customer_id: i32,
-    /// The page asked for (the same for every customer of one selection).
-    pub request: PageRequest,
+    /// The filter, order and page asked for (the same for every customer of one selection,
+    /// shared rather than copied).
+    pub query: Arc<TodoQuery>,
 }
 
-/// Loads pages of todos for many customers: one query per distinct page request.
+/// Loads pages of todos for many customers: one query per distinct request.
 pub struct CustomerTodosLoader(DatabaseConnection);
 
 impl Loader<CustomerTodosKey> for CustomerTodosLoader {
@@ -91,23 +92,23 @@ impl Loader<CustomerTodosKey> for CustomerTodosLoader {
         &self,
         keys: &[CustomerTodosKey],
     ) -> Result<HashMap<CustomerTodosKey, Page<Todo>>, Self::Error> {
-        let mut by_request: HashMap<PageRequest, Vec<i32>> = HashMap::new();
+        let mut by_query: HashMap<&Arc<TodoQuery>, Vec<i32>> = HashMap::new();
         for key in keys {
-            by_request
-                .entry(key.request)
+            by_query
+                .entry(&key.query)
                 .or_default()
                 .push(key.customer_id);
         }
         let mut loaded = HashMap::with_capacity(keys.len());
-        for (request, customer_ids) in by_request {
-            let pages = service::todo::pages_for_customers(&self.0, &customer_ids, request)
+        for (query, customer_ids) in by_query {
+            let pages = service::todo::pages_for_customers(&self.0, &customer_ids, query)
                 .await
                 .map_err(Arc::new)?;
             loaded.extend(pages.into_iter().map(|(customer_id, page)| {
                 (
                     CustomerTodosKey {
                         customer_id,
-                        request,
+                        query: Arc::clone(query),
                     },
                     page,
                 )
@@ -117,20 +118,44 @@ impl Loader<CustomerTodosKey> for CustomerTodosLoader {
     }
 }
 
-/// Counts todos for many customers in one grouped query.
+/// Whose todos to count, and which of them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TodoCountKey {
+    /// The customer.
+    pub customer_id: i32,
+    /// Only todos matching this (`None`: all of the customer's todos).
+    pub filter: Option<Arc<TodoFilter>>,
+}
+
+/// Counts todos for many customers: one grouped query per distinct filter.
 pub struct TodoCountLoader(DatabaseConnection);
 
-impl Loader<i32> for TodoCountLoader {
+impl Loader<TodoCountKey> for TodoCountLoader {
     type Value = u64;
     type Error = Arc<service::Error>;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, u64>, Self::Error> {
-        let mut counts = service::todo::count_for_customers(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
+    async fn load(&self, keys: &[TodoCountKey]) -> Result<HashMap<TodoCountKey, u64>, Self::Error> {
+        let mut by_filter: HashMap<&Option<Arc<TodoFilter>>, Vec<i32>> = HashMap::new();
         for key in keys {
-            counts.entry(*key).or_insert(0);
+            by_filter
+                .entry(&key.filter)
+                .or_default()
+                .push(key.customer_id);
         }
-        Ok(counts)
+        let mut loaded = HashMap::with_capacity(keys.len());
+        for (filter, customer_ids) in by_filter {
+            let counts =
+                service::todo::count_for_customers(&self.0, &customer_ids, filter.as_deref())
+                    .await
+                    .map_err(Arc::new)?;
+            for customer_id in customer_ids {
+                let key = TodoCountKey {
+                    customer_id,
+                    filter: filter.clone(),
+                };
+                loaded.insert(key, counts.get(&customer_id).copied().unwrap_or(0));
+            }
+        }
+        Ok(loaded)
     }
 }

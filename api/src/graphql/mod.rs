@@ -5,10 +5,12 @@ mod customer;
 mod documents;
 mod error;
 mod error_codes;
+mod filter;
 mod http;
 mod ids;
 mod loader;
 mod node;
+mod order;
 mod subscription;
 mod todo;
 

@@ -8,8 +8,10 @@ use service::todo::{self as todos, NewTodo, TodoPatch as ServicePatch};
 use super::connection::{CountOf, PageArgs, TodoConnection};
 use super::customer::{Customer, check_batch_size, nullable, required};
 use super::error::{ServiceResultExt, from_batch};
+use super::filter::TodoFilter;
 use super::ids::{NodeType, encode_node_id};
 use super::loader::Loaders;
+use super::order::TodoOrderBy;
 use crate::events::{ChangeKind, Events};
 
 /// Where a todo stands. Stored as the todo seed's strings `Pending`, `Completed` and
@@ -160,8 +162,9 @@ impl TodoQuery {
         Ok(todos::find(db, todo_id).await.gql()?.map(Todo::from))
     }
 
-    /// All todos in `todoId` order, a page at a time.
+    /// Todos, a page at a time, in `todoId` order unless `orderBy` says otherwise.
     #[graphql(complexity = "super::connection_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn todos(
         &self,
         ctx: &Context<'_>,
@@ -171,17 +174,27 @@ impl TodoQuery {
         #[graphql(desc = "Return at most this many todos from the end (before `before`).")]
         last: Option<i32>,
         #[graphql(desc = "Return only todos before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Return only todos that match.")] filter: Option<TodoFilter>,
+        #[graphql(
+            desc = "Sort by these fields, most significant first; the todo's number \
+                          breaks ties. Cursors are only valid under the order they came from."
+        )]
+        order_by: Option<Vec<TodoOrderBy>>,
     ) -> Result<TodoConnection> {
-        let request = PageArgs {
+        let query: todos::TodoQuery = PageArgs {
             first,
             after,
             last,
             before,
         }
-        .to_request(ctx, NodeType::Todo)?;
+        .into_query(ctx, NodeType::Todo, filter, order_by)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let page = todos::page(db, request).await.gql()?;
-        Ok(TodoConnection::new(page, CountOf::Todos))
+        let page = todos::page(db, &query).await.gql()?;
+        Ok(TodoConnection::new(
+            page,
+            CountOf::Todos(query.filter.map(std::sync::Arc::new)),
+            &query.order,
+        ))
     }
 }
 

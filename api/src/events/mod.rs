@@ -1,0 +1,192 @@
+//! Change events: every successful write, from REST or GraphQL, published after it commits.
+//!
+//! Subscribers read in-process broadcast channels: a slow subscriber lags and skips events
+//! instead of blocking writers or other subscribers. How a published event reaches those
+//! channels depends on the database:
+//!
+//! - **SQLite** (one process owns the file): [`Events::customer`] and [`Events::todo`] send
+//!   straight to the local channels.
+//! - **PostgreSQL** (possibly several replicas on one database): publishing only queues the
+//!   event; a background publisher sends it with `pg_notify` on [`CHANNEL`], and every
+//!   replica's listener (started by [`start`]) turns the notifications it receives into
+//!   local broadcasts, its own included. See [`EventRelay`] for why even local events take
+//!   the round trip.
+
+mod relay;
+mod wire;
+
+use service::customer::Customer;
+use service::todo::Todo;
+use tokio::sync::{broadcast, mpsc};
+
+pub use relay::{APPLICATION_NAME, CHANNEL, EventRelay, EventsError, start};
+
+/// How many events a subscriber may fall behind before it starts skipping.
+const CHANNEL_CAPACITY: usize = 1024;
+
+/// How many events may wait for `pg_notify` before new ones are dropped (with a warning):
+/// bounded so that a stalled database cannot make the queue grow without limit, large
+/// enough for bursts such as a bulk create.
+const OUTBOX_CAPACITY: usize = 4096;
+
+/// What happened to a row.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChangeKind {
+    /// The row was inserted.
+    Created,
+    /// The row was changed.
+    Updated,
+    /// The row was deleted.
+    Deleted,
+}
+
+/// A customer changed; `customer` is the new state, `None` once deleted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerEvent {
+    /// What happened.
+    pub kind: ChangeKind,
+    /// Which customer.
+    pub customer_id: i32,
+    /// The row after the change. Also `None` in the rare case where the row was too large
+    /// to travel in a notification and could not be read back (deleted since, or the
+    /// database failed).
+    pub customer: Option<Customer>,
+}
+
+/// A todo changed; `todo` is the new state, `None` once deleted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TodoEvent {
+    /// What happened.
+    pub kind: ChangeKind,
+    /// Which todo.
+    pub todo_id: i32,
+    /// The customer the todo belonged to after the change (before it, for a delete).
+    pub customer_id: Option<i32>,
+    /// The row after the change; `None` as for [`CustomerEvent::customer`].
+    pub todo: Option<Todo>,
+}
+
+/// One event of either kind, as it travels from a writer to the subscribers.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Change {
+    /// A customer changed.
+    Customer(CustomerEvent),
+    /// A todo changed.
+    Todo(TodoEvent),
+}
+
+/// The local broadcast channels that subscriptions read.
+#[derive(Clone, Debug)]
+pub(crate) struct Hub {
+    customers: broadcast::Sender<CustomerEvent>,
+    todos: broadcast::Sender<TodoEvent>,
+}
+
+impl Hub {
+    fn new() -> Self {
+        Self {
+            customers: broadcast::channel(CHANNEL_CAPACITY).0,
+            todos: broadcast::channel(CHANNEL_CAPACITY).0,
+        }
+    }
+
+    /// Hands the event to every current subscriber without waiting for any of them;
+    /// having no subscribers is normal.
+    pub(crate) fn deliver(&self, change: Change) {
+        match change {
+            Change::Customer(event) => {
+                let _ = self.customers.send(event);
+            }
+            Change::Todo(event) => {
+                let _ = self.todos.send(event);
+            }
+        }
+    }
+}
+
+/// The publishing side, shared by every handler and by the subscriptions.
+#[derive(Clone, Debug)]
+pub struct Events {
+    hub: Hub,
+    /// `Some` on PostgreSQL: the queue of the task that sends each event with `pg_notify`.
+    /// `None`: events go straight to [`Events::hub`].
+    outbox: Option<mpsc::Sender<Change>>,
+}
+
+impl Default for Events {
+    /// In-process delivery only: what SQLite, the schema printer and single-process tests
+    /// need.
+    fn default() -> Self {
+        Self {
+            hub: Hub::new(),
+            outbox: None,
+        }
+    }
+}
+
+impl Events {
+    /// Events that travel through PostgreSQL: the relay's listener delivers to `hub`.
+    fn replicated(hub: Hub, outbox: mpsc::Sender<Change>) -> Self {
+        Self {
+            hub,
+            outbox: Some(outbox),
+        }
+    }
+
+    /// Whether events go through PostgreSQL (`pg_notify`) rather than straight to the local
+    /// subscribers; for logs and tests.
+    pub fn is_replicated(&self) -> bool {
+        self.outbox.is_some()
+    }
+
+    /// Publishes a customer change; having no subscribers is normal.
+    pub fn customer(&self, kind: ChangeKind, customer_id: i32, customer: Option<&Customer>) {
+        self.publish(Change::Customer(CustomerEvent {
+            kind,
+            customer_id,
+            customer: customer.cloned(),
+        }));
+    }
+
+    /// Publishes a todo change (`todo` is the row after the change, or the deleted row).
+    pub fn todo(&self, kind: ChangeKind, todo: &Todo) {
+        self.publish(Change::Todo(TodoEvent {
+            kind,
+            todo_id: todo.id,
+            customer_id: todo.customer_id,
+            todo: (kind != ChangeKind::Deleted).then(|| todo.clone()),
+        }));
+    }
+
+    /// Never waits and never fails: the write has already committed, so a lost event is
+    /// logged rather than turned into an error for the client.
+    fn publish(&self, change: Change) {
+        let Some(outbox) = &self.outbox else {
+            self.hub.deliver(change);
+            return;
+        };
+        match outbox.try_send(change) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => tracing::warn!(
+                capacity = OUTBOX_CAPACITY,
+                "too many change events wait for pg_notify; one was dropped"
+            ),
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::warn!("the change-event relay has stopped; an event was dropped");
+            }
+        }
+    }
+
+    /// A new subscription to customer changes.
+    pub fn subscribe_customers(&self) -> broadcast::Receiver<CustomerEvent> {
+        self.hub.customers.subscribe()
+    }
+
+    /// A new subscription to todo changes.
+    pub fn subscribe_todos(&self) -> broadcast::Receiver<TodoEvent> {
+        self.hub.todos.subscribe()
+    }
+}

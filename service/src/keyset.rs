@@ -1,0 +1,362 @@
+//! Keyset paging under any sort order: the "rows after this one" condition for a list of
+//! sort columns ending with the primary key, NULL-safe on both databases.
+//!
+//! NULLs sort last ascending and first descending (PostgreSQL's default, asked for
+//! explicitly so SQLite agrees), and every comparison is two-valued (a NULL column never
+//! makes a term unknown), so the negation of "after" is exactly "at or before".
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{
+    Alias, Condition, Expr, ExprTrait, NullOrdering, Order, SelectStatement, Value,
+};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Field, Invalid, Result};
+use crate::filter::never;
+use crate::paging::{Page, PageRequest};
+
+/// One value of a row's sort key, as carried inside a cursor (timestamps as RFC 3339 text).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SortValue {
+    /// SQL NULL.
+    Null,
+    /// An integer column.
+    Int(i64),
+    /// A text or timestamp column.
+    Text(String),
+}
+
+impl SortValue {
+    pub(crate) fn time(time: DateTime<Utc>) -> Self {
+        Self::Text(time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+}
+
+/// The kind of value a sort column holds, to read a cursor's values as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A 32-bit integer.
+    Int,
+    /// Text, compared by bytes.
+    Text,
+    /// A UTC timestamp.
+    Time,
+}
+
+impl ValueKind {
+    /// The SQL value for a cursor value (`Some(None)` for NULL), or `None` if the value
+    /// cannot be one of this kind: the cursor was not issued for this order.
+    pub(crate) fn to_sql(self, value: &SortValue, nullable: bool) -> Option<Option<Value>> {
+        match (self, value) {
+            (_, SortValue::Null) => nullable.then_some(None),
+            (Self::Int, SortValue::Int(number)) => {
+                Some(Some(Value::from(i32::try_from(*number).ok()?)))
+            }
+            (Self::Text, SortValue::Text(text)) => Some(Some(Value::from(text.clone()))),
+            (Self::Time, SortValue::Text(text)) => {
+                let time = DateTime::parse_from_rfc3339(text).ok()?.with_timezone(&Utc);
+                Some(Some(Value::from(time)))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Where a page starts or ends: the sort values of a row and its primary key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The row's values of the sort columns, in `orderBy` order (primary key excluded).
+    pub values: Vec<SortValue>,
+    /// The row's primary key, the last tie-breaker.
+    pub key: i32,
+}
+
+/// One column of an ORDER BY, as SQL.
+#[derive(Clone, Debug)]
+pub(crate) struct SortColumn {
+    /// The expression to sort and compare on (with a byte-order collation for text).
+    pub expr: Expr,
+    /// Whether the column can be NULL.
+    pub nullable: bool,
+    /// Descending order.
+    pub descending: bool,
+}
+
+impl SortColumn {
+    /// The ORDER BY term: NULLs last ascending, first descending, on every database.
+    pub(crate) fn order(&self, reverse: bool) -> (Expr, Order, NullOrdering) {
+        let descending = self.descending != reverse;
+        if descending {
+            (self.expr.clone(), Order::Desc, NullOrdering::First)
+        } else {
+            (self.expr.clone(), Order::Asc, NullOrdering::Last)
+        }
+    }
+
+    /// Rows whose value comes strictly after `value` in this column's order (`reverse`: in
+    /// the opposite order).
+    fn beyond(&self, value: &Option<Value>, reverse: bool) -> Expr {
+        let descending = self.descending != reverse;
+        let column = self.expr.clone();
+        match (value, descending) {
+            // Ascending, NULLs last: greater values, then NULLs.
+            (Some(value), false) => {
+                let greater = self.guard(column.clone().gt(value.clone()));
+                if self.nullable {
+                    greater.or(column.is_null())
+                } else {
+                    greater
+                }
+            }
+            (None, false) => never(),
+            // Descending, NULLs first: smaller values only.
+            (Some(value), true) => self.guard(column.lt(value.clone())),
+            (None, true) => column.is_not_null(),
+        }
+    }
+
+    /// Rows whose value equals `value` (NULL equals NULL here).
+    fn same(&self, value: &Option<Value>) -> Expr {
+        match value {
+            Some(value) => self.guard(self.expr.clone().eq(value.clone())),
+            None => self.expr.clone().is_null(),
+        }
+    }
+
+    /// Makes a comparison false rather than unknown when the column is NULL.
+    fn guard(&self, comparison: Expr) -> Expr {
+        if self.nullable {
+            self.expr.clone().is_not_null().and(comparison)
+        } else {
+            comparison
+        }
+    }
+}
+
+/// Rows strictly after the row with sort key `values` in the order `columns` (strictly
+/// before it when `reverse`). `columns` and `values` end with the primary key.
+pub(crate) fn beyond(columns: &[SortColumn], values: &[Option<Value>], reverse: bool) -> Condition {
+    let mut any = Condition::any();
+    for index in 0..columns.len().min(values.len()) {
+        let mut term = Condition::all();
+        for (column, value) in columns[..index].iter().zip(values) {
+            term = term.add(column.same(value));
+        }
+        term = term.add(columns[index].beyond(&values[index], reverse));
+        any = any.add(term);
+    }
+    any
+}
+
+/// A sortable field of one entity: how it is stored, so sorts and cursors can be built
+/// generically.
+pub trait SortField: Copy + Eq + std::fmt::Debug {
+    /// The primary key, the tie-breaker that makes every order total.
+    const KEY: Self;
+    /// The column's name.
+    fn column(self) -> &'static str;
+    /// What its values are.
+    fn kind(self) -> ValueKind;
+    /// Whether it can be NULL.
+    fn nullable(self) -> bool;
+}
+
+/// One entry of an `orderBy`: a field and a direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Sort<S> {
+    /// The field.
+    pub field: S,
+    /// Largest first (NULLs first) instead of smallest first (NULLs last).
+    pub descending: bool,
+}
+
+/// The order actually used for `order`: each field once (the first mention wins), nothing
+/// after the primary key (it already decides), and the key ascending by default. Cursors
+/// hold one value per entry of this list.
+pub fn effective_order<S: SortField>(order: &[Sort<S>]) -> Vec<Sort<S>> {
+    let mut effective: Vec<Sort<S>> = Vec::with_capacity(order.len() + 1);
+    for sort in order {
+        if effective.iter().any(|seen| seen.field == sort.field) {
+            continue;
+        }
+        effective.push(*sort);
+        if sort.field == S::KEY {
+            break;
+        }
+    }
+    if effective.last().is_none_or(|sort| sort.field != S::KEY) {
+        effective.push(Sort {
+            field: S::KEY,
+            descending: false,
+        });
+    }
+    effective
+}
+
+/// The SQL side of one connection request: its sort columns and its cursors as values.
+pub(crate) struct Plan {
+    columns: Vec<SortColumn>,
+    after: Option<Vec<Option<Value>>>,
+    before: Option<Vec<Option<Value>>>,
+}
+
+impl Plan {
+    /// Checks the cursors against the order (a cursor of another order is
+    /// [`Error::Invalid`] on `after`/`before`) and builds the sort columns for `backend`.
+    pub(crate) fn new<S: SortField>(
+        backend: DbBackend,
+        order: &[Sort<S>],
+        page: &PageRequest,
+    ) -> Result<Self> {
+        let order = effective_order(order);
+        let columns = order
+            .iter()
+            .map(|sort| SortColumn {
+                expr: sort_expr(backend, sort.field),
+                nullable: sort.field.nullable(),
+                descending: sort.descending,
+            })
+            .collect();
+        let values =
+            |cursor: &Option<Cursor>, field: Field| -> Result<Option<Vec<Option<Value>>>> {
+                let Some(cursor) = cursor else {
+                    return Ok(None);
+                };
+                let invalid = || Error::invalid(field, Invalid::Cursor);
+                if cursor.values.len() != order.len() {
+                    return Err(invalid());
+                }
+                let values = order
+                    .iter()
+                    .zip(&cursor.values)
+                    .map(|(sort, value)| {
+                        sort.field
+                            .kind()
+                            .to_sql(value, sort.field.nullable())
+                            .ok_or_else(invalid)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                // The key is the last sort entry; it must agree with the cursor's key.
+                if values.last() != Some(&Some(Value::from(cursor.key))) {
+                    return Err(invalid());
+                }
+                Ok(Some(values))
+            };
+        Ok(Self {
+            after: values(&page.after, Field::After)?,
+            before: values(&page.before, Field::Before)?,
+            columns,
+        })
+    }
+
+    /// The ORDER BY terms, reversed when reading from the end.
+    pub(crate) fn order_by(
+        &self,
+        reverse: bool,
+    ) -> impl Iterator<Item = (Expr, Order, NullOrdering)> + '_ {
+        self.columns.iter().map(move |column| column.order(reverse))
+    }
+
+    /// The rows between the cursors.
+    pub(crate) fn window(&self) -> Condition {
+        let mut window = Condition::all();
+        if let Some(after) = &self.after {
+            window = window.add(beyond(&self.columns, after, false));
+        }
+        if let Some(before) = &self.before {
+            window = window.add(beyond(&self.columns, before, true));
+        }
+        window
+    }
+
+    /// Rows at or before `after` (outside the window at its start), if `after` was given.
+    pub(crate) fn before_window(&self) -> Option<Condition> {
+        self.after
+            .as_ref()
+            .map(|after| beyond(&self.columns, after, false).not())
+    }
+
+    /// Rows at or after `before` (outside the window at its end), if `before` was given.
+    pub(crate) fn after_window(&self) -> Option<Condition> {
+        self.before
+            .as_ref()
+            .map(|before| beyond(&self.columns, before, true).not())
+    }
+}
+
+/// The expression a field sorts by: text compares by bytes (code points) on PostgreSQL too,
+/// as it does on SQLite, whatever the database's collation.
+fn sort_expr<S: SortField>(backend: DbBackend, field: S) -> Expr {
+    match (backend, field.kind()) {
+        (DbBackend::Postgres, ValueKind::Text) => {
+            Expr::cust(format!("\"{}\" COLLATE \"C\"", field.column()))
+        }
+        _ => Expr::col(Alias::new(field.column())),
+    }
+}
+
+/// The sort key of a row, as a cursor holds it.
+pub(crate) fn cursor_of<S: SortField>(
+    order: &[Sort<S>],
+    value_of: impl Fn(S) -> SortValue,
+    key: i32,
+) -> Cursor {
+    Cursor {
+        values: effective_order(order)
+            .iter()
+            .map(|sort| value_of(sort.field))
+            .collect(),
+        key,
+    }
+}
+
+/// Reads one page: `base` is `SELECT <row> FROM <table> WHERE <filter>`; the cursors, the
+/// order and the size come from `plan` and `page`. One query for the rows, plus one
+/// `LIMIT 1` probe per cursor given to tell whether rows lie beyond it.
+pub(crate) async fn read_page<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    base: &SelectStatement,
+    plan: &Plan,
+    page: &PageRequest,
+) -> Result<Page<M>> {
+    let from_end = page.reads_from_end();
+    let mut select = base.clone();
+    select.cond_where(plan.window());
+    for (expr, order, nulls) in plan.order_by(from_end) {
+        select.order_by_expr_with_nulls(expr, order, nulls);
+    }
+    if let Some(size) = page.size() {
+        select.limit(size.saturating_add(1));
+    }
+    let backend = db.get_database_backend();
+    let mut rows = M::find_by_statement(backend.build(&select)).all(db).await?;
+    if from_end {
+        rows.reverse();
+    }
+    let before_window = match plan.before_window() {
+        Some(condition) => exists(db, base, condition).await?,
+        None => false,
+    };
+    let after_window = match plan.after_window() {
+        Some(condition) => exists(db, base, condition).await?,
+        None => false,
+    };
+    Ok(page.cut(rows, before_window, after_window))
+}
+
+/// Whether `base` has a row meeting `condition`.
+async fn exists(
+    db: &impl ConnectionTrait,
+    base: &SelectStatement,
+    condition: Condition,
+) -> Result<bool> {
+    let mut probe = base.clone();
+    probe
+        .clear_selects()
+        .expr(Expr::val(1))
+        .cond_where(condition)
+        .limit(1);
+    Ok(db.query_one(&probe).await?.is_some())
+}
