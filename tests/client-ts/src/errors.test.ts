@@ -80,6 +80,10 @@ describe('BAD_USER_INPUT', () => {
   test('invalid customer fields name the input field', async () => {
     const blank = await executeError(CreateCustomer, { input: { firstName: '  ', lastName: 'X', email: uniqueEmail('blank') } });
     assertError(blank, 'BAD_USER_INPUT', 'firstName');
+    const long = await executeError(CreateCustomer, {
+      input: { firstName: 'x'.repeat(256), lastName: 'X', email: uniqueEmail('long') },
+    });
+    assertError(long, 'BAD_USER_INPUT', 'firstName');
     const email = await executeError(CreateCustomer, { input: { firstName: 'X', lastName: 'Y', email: 'not-an-email' } });
     assertError(email, 'BAD_USER_INPUT', 'email');
 
