@@ -60,7 +60,10 @@ pub fn state_with_events(db: DatabaseConnection, config: Config, events: Events)
         db,
         schema,
         events,
-        documents: Arc::new(DocumentCache::new(config.graphql_max_aliases)),
+        documents: Arc::new(DocumentCache::new(
+            config.graphql_max_aliases,
+            config.graphql_max_depth,
+        )),
         config: Arc::new(config),
     }
 }

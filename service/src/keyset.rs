@@ -141,6 +141,25 @@ impl SortColumn {
 /// Rows strictly after the row with sort key `values` in the order `columns` (strictly
 /// before it when `reverse`). `columns` and `values` end with the primary key.
 pub(crate) fn beyond(columns: &[SortColumn], values: &[Option<Value>], reverse: bool) -> Condition {
+    // The common case (no NULLs possible, one direction) as a row-value comparison, which
+    // both databases turn into a range scan of a matching index.
+    let direction = columns.first().map(|column| column.descending);
+    let uniform = columns
+        .iter()
+        .all(|column| !column.nullable && Some(column.descending) == direction);
+    if uniform && columns.len() > 1 && columns.len() == values.len() {
+        if let Some(values) = values.iter().cloned().collect::<Option<Vec<Value>>>() {
+            let left = Expr::tuple(columns.iter().map(|column| column.expr.clone()));
+            let right = Expr::tuple(values.into_iter().map(Expr::val));
+            let descending = direction.unwrap_or(false) != reverse;
+            let comparison = if descending {
+                left.lt(right)
+            } else {
+                left.gt(right)
+            };
+            return Condition::all().add(comparison);
+        }
+    }
     let mut any = Condition::any();
     for index in 0..columns.len().min(values.len()) {
         let mut term = Condition::all();

@@ -1,5 +1,8 @@
 //! The committed SDL is the contract for generated clients: it must match the code.
 
+use serde_json::json;
+use tests::{db_test, error_code};
+
 #[test]
 fn committed_schema_matches_the_code() {
     let committed = include_str!("../../api/schema.graphql");
@@ -53,3 +56,57 @@ fn every_type_field_argument_and_enum_value_is_described() {
     }
     assert!(undocumented.is_empty(), "undocumented: {undocumented:#?}");
 }
+
+/// The introspection query GraphiQL and code generators send (graphql-js's
+/// `getIntrospectionQuery` with every option on), nine `ofType` levels deep.
+const FULL_INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    description
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives {
+      name description isRepeatable locations
+      args(includeDeprecated: true) { ...InputValue }
+    }
+  }
+}
+fragment FullType on __Type {
+  kind name description specifiedByURL
+  fields(includeDeprecated: true) {
+    name description
+    args(includeDeprecated: true) { ...InputValue }
+    type { ...TypeRef }
+    isDeprecated deprecationReason
+  }
+  inputFields(includeDeprecated: true) { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue {
+  name description type { ...TypeRef } defaultValue isDeprecated deprecationReason
+}
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+  ofType { kind name } } } } } } } } }
+}
+"#;
+
+db_test!(async fn the_ides_full_introspection_query_passes_the_default_limits(app) {
+    let body = app.graphql(FULL_INTROSPECTION, json!({})).await;
+    assert!(body.get("errors").is_none(), "{}", &body.to_string()[..500.min(body.to_string().len())]);
+    let types = body["data"]["__schema"]["types"].as_array().expect("types");
+    for name in ["CustomerFilter", "TodoOrderBy", "CustomerConnection", "Node"] {
+        assert!(types.iter().any(|t| t["name"] == name), "{name} is introspectable");
+    }
+    // The depth limit still holds for data.
+    let deep = format!(
+        "{{ customers {{ nodes {} }} }}",
+        "{ todos { nodes { customer ".repeat(4) + "{ email }" + &" } } }".repeat(4)
+    );
+    let body = app.graphql(&deep, json!({})).await;
+    assert_eq!(error_code(&body), Some("QUERY_TOO_COMPLEX"), "{body}");
+});

@@ -187,3 +187,55 @@ async fn the_listener_comes_back_after_its_connection_is_killed() {
         Some("after@example.com")
     );
 }
+
+db_test!(async fn a_slow_subscriber_blocks_neither_writers_nor_other_subscribers(app) {
+    let query = "subscription { customerChanged { customer { email } } }";
+    // A subscriber that registers and then never reads again.
+    let mut slow = app.state.schema.execute_stream(query);
+    let registered = tokio::time::timeout(Duration::from_millis(200), slow.next()).await;
+    assert!(registered.is_err(), "no event yet");
+    let mut fast = subscribe(&app, query);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    // More events than a subscriber may fall behind by: the writes must all go through.
+    let inputs = |batch: usize| -> serde_json::Value {
+        (0..1000)
+            .map(|n| {
+                json!({ "firstName": "F", "lastName": "L",
+                        "email": format!("slow{batch}-{n}@example.com") })
+            })
+            .collect()
+    };
+    let writes = async {
+        for batch in 0..2 {
+            app.graphql_data(
+                "mutation($inputs: [CreateCustomerInput!]!) { createCustomers(inputs: $inputs) { customerId } }",
+                json!({ "inputs": inputs(batch) }),
+            )
+            .await;
+        }
+        app.create_customer("Last", "One", "marker@example.com").await;
+    };
+    tokio::time::timeout(Duration::from_secs(120), writes)
+        .await
+        .expect("writers are not held up by a subscriber that does not read");
+
+    // The reading subscriber gets to the last event (it may skip some if it fell behind).
+    let marker = json!({ "customerChanged": { "customer": { "email": "marker@example.com" } } });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let event = tokio::time::timeout_at(deadline, fast.recv())
+            .await
+            .expect("the marker within 30 s")
+            .expect("subscription open");
+        if event == marker {
+            break;
+        }
+    }
+    // The slow one skips what it missed and carries on with what is still buffered.
+    let next = tokio::time::timeout(Duration::from_secs(5), slow.next())
+        .await
+        .expect("the slow subscriber still gets events")
+        .expect("its stream is still open");
+    assert!(next.errors.is_empty(), "{:?}", next.errors);
+});

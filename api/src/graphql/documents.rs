@@ -1,10 +1,14 @@
 //! Parsing requests' documents once: a cache of parsed documents (clients send the same few
 //! operations again and again, and parsing is a measurable share of a small query's cost),
-//! and the checks on a document's shape that async-graphql does not make (aliases).
+//! and the checks on a document's shape made before validation: aliases, and depth (which
+//! leaves introspection out: its size is fixed by the schema, and GraphiQL's standard
+//! introspection query is deeper than any sensible limit for data).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
+use async_graphql::Name;
+use async_graphql::parser::Positioned;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Request, ServerError, Value};
 use sha2::{Digest, Sha256};
@@ -25,15 +29,18 @@ pub struct DocumentCache {
     /// Query texts by their SHA-256 (hex), for automatic persisted queries.
     persisted: Mutex<HashMap<String, String>>,
     max_aliases: usize,
+    max_depth: usize,
 }
 
 impl DocumentCache {
-    /// An empty cache admitting documents with at most `max_aliases` aliased fields.
-    pub fn new(max_aliases: usize) -> Self {
+    /// An empty cache admitting documents with at most `max_aliases` aliased fields and
+    /// fields nested at most `max_depth` deep (introspection fields not counted).
+    pub fn new(max_aliases: usize, max_depth: usize) -> Self {
         Self {
             documents: Mutex::default(),
             persisted: Mutex::default(),
             max_aliases,
+            max_depth,
         }
     }
 
@@ -135,6 +142,16 @@ impl DocumentCache {
                 .set("code", Code::QueryTooComplex.as_str());
             return Err(error);
         }
+        let depth = depth(&document);
+        if depth > self.max_depth {
+            return Err(coded(
+                &format!(
+                    "Query is nested too deep: {depth} levels of fields; at most {} are allowed.",
+                    self.max_depth
+                ),
+                Code::QueryTooComplex,
+            ));
+        }
         self.insert(&request.query, &document);
         Ok(())
     }
@@ -205,6 +222,66 @@ fn count_aliases(document: &ExecutableDocument) -> usize {
     operations + fragments
 }
 
+/// How deeply fields nest in the document's operations, with fragments counted where they
+/// are spread (as async-graphql's own limit counts) and introspection fields (`__schema`,
+/// `__type`) counted as one level whatever they select.
+fn depth(document: &ExecutableDocument) -> usize {
+    fn in_set<'a>(
+        set: &'a SelectionSet,
+        document: &'a ExecutableDocument,
+        spreading: &mut HashSet<&'a Name>,
+    ) -> usize {
+        set.items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    if field.node.name.node.starts_with("__") {
+                        1
+                    } else {
+                        1 + in_set(&field.node.selection_set.node, document, spreading)
+                    }
+                }
+                Selection::InlineFragment(fragment) => {
+                    in_set(&fragment.node.selection_set.node, document, spreading)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    // A fragment that spreads itself is a validation error reported later;
+                    // here it only must not loop.
+                    match document.fragments.get(name) {
+                        Some(fragment) if spreading.insert(name) => {
+                            let depth = in_fragment(fragment, document, spreading);
+                            spreading.remove(name);
+                            depth
+                        }
+                        _ => 0,
+                    }
+                }
+            })
+            .max()
+            .unwrap_or(0)
+    }
+    fn in_fragment<'a>(
+        fragment: &'a Positioned<async_graphql::parser::types::FragmentDefinition>,
+        document: &'a ExecutableDocument,
+        spreading: &mut HashSet<&'a Name>,
+    ) -> usize {
+        in_set(&fragment.node.selection_set.node, document, spreading)
+    }
+    document
+        .operations
+        .iter()
+        .map(|(_, operation)| {
+            in_set(
+                &operation.node.selection_set.node,
+                document,
+                &mut HashSet::new(),
+            )
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use async_graphql::parser::parse_query;
@@ -217,7 +294,7 @@ mod tests {
 
     #[test]
     fn a_parsed_document_is_found_by_its_text() {
-        let cache = DocumentCache::new(30);
+        let cache = DocumentCache::new(30, 12);
         assert!(cache.get("{ a }").is_none());
         cache.insert("{ a }", &document("{ a }"));
         assert!(cache.get("{ a }").is_some());
@@ -228,7 +305,7 @@ mod tests {
     fn aliases_are_counted_everywhere() {
         let query = "query { a: x b: y { c: z ... on T { d: w } ...F } } fragment F on T { e: v }";
         assert_eq!(count_aliases(&document(query)), 5);
-        let cache = DocumentCache::new(4);
+        let cache = DocumentCache::new(4, 12);
         let mut request = Request::new(query);
         let error = cache.prepare(&mut request).expect_err("too many aliases");
         assert!(
@@ -240,8 +317,23 @@ mod tests {
     }
 
     #[test]
+    fn depth_counts_fields_through_fragments_but_not_into_introspection() {
+        assert_eq!(depth(&document("{ a }")), 1);
+        assert_eq!(depth(&document("{ a { b c { d } } e }")), 3);
+        let query = "{ a { ...F ... on T { x { y } } } } fragment F on T { b { c { d } } }";
+        assert_eq!(depth(&document(query)), 4);
+        let introspection = "{ __schema { types { fields { type { ofType { ofType { ofType \
+                             { ofType { ofType { ofType { name } } } } } } } } } } }";
+        assert_eq!(depth(&document(introspection)), 1);
+        assert_eq!(
+            depth(&document("{ a ...F } fragment F on T { ...F b { c } }")),
+            2
+        );
+    }
+
+    #[test]
     fn the_cache_stays_bounded() {
-        let cache = DocumentCache::new(30);
+        let cache = DocumentCache::new(30, 12);
         let long = format!("{{ a {} }}", " ".repeat(MAX_QUERY_BYTES));
         cache.insert(&long, &document(&long));
         assert!(

@@ -79,7 +79,6 @@ pub fn build_schema(db: DatabaseConnection, events: Events, config: &Config) -> 
             default_size: config.graphql_default_page_size,
             max_size: config.graphql_max_page_size,
         })
-        .limit_depth(config.graphql_max_depth)
         .limit_complexity(config.graphql_max_complexity);
     if !config.graphql_introspection {
         builder = builder.disable_introspection();
