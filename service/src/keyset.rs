@@ -147,18 +147,20 @@ pub(crate) fn beyond(columns: &[SortColumn], values: &[Option<Value>], reverse: 
     let uniform = columns
         .iter()
         .all(|column| !column.nullable && Some(column.descending) == direction);
-    if uniform && columns.len() > 1 && columns.len() == values.len() {
-        if let Some(values) = values.iter().cloned().collect::<Option<Vec<Value>>>() {
-            let left = Expr::tuple(columns.iter().map(|column| column.expr.clone()));
-            let right = Expr::tuple(values.into_iter().map(Expr::val));
-            let descending = direction.unwrap_or(false) != reverse;
-            let comparison = if descending {
-                left.lt(right)
-            } else {
-                left.gt(right)
-            };
-            return Condition::all().add(comparison);
-        }
+    if uniform
+        && columns.len() > 1
+        && columns.len() == values.len()
+        && let Some(values) = values.iter().cloned().collect::<Option<Vec<Value>>>()
+    {
+        let left = Expr::tuple(columns.iter().map(|column| column.expr.clone()));
+        let right = Expr::tuple(values.into_iter().map(Expr::val));
+        let descending = direction.unwrap_or(false) != reverse;
+        let comparison = if descending {
+            left.lt(right)
+        } else {
+            left.gt(right)
+        };
+        return Condition::all().add(comparison);
     }
     let mut any = Condition::any();
     for index in 0..columns.len().min(values.len()) {
