@@ -61,7 +61,8 @@ pub struct Config {
     /// `GRAPHQL_MAX_PAGE_SIZE`: the largest `first`/`last` accepted.
     #[serde(default = "defaults::graphql_max_page_size")]
     pub graphql_max_page_size: u64,
-    /// `GRAPHQL_MAX_DEPTH`: the deepest query accepted.
+    /// `GRAPHQL_MAX_DEPTH`: the deepest nesting of fields accepted (introspection fields
+    /// count as one level, so tools can always load the schema).
     #[serde(default = "defaults::graphql_max_depth")]
     pub graphql_max_depth: usize,
     /// `GRAPHQL_MAX_COMPLEXITY`: the costliest query accepted (a connection costs its page
