@@ -197,8 +197,9 @@ pub struct Sort<S> {
 }
 
 /// The order actually used for `order`: each field once (the first mention wins), nothing
-/// after the primary key (it already decides), and the key ascending by default. Cursors
-/// hold one value per entry of this list.
+/// after the primary key (it already decides), and the key last, in the direction of the
+/// entry before it (so `LAST_NAME_DESC` is one backward walk of a `(last_name, key)` index),
+/// ascending when there is none. Cursors hold one value per entry of this list.
 pub fn effective_order<S: SortField>(order: &[Sort<S>]) -> Vec<Sort<S>> {
     let mut effective: Vec<Sort<S>> = Vec::with_capacity(order.len() + 1);
     for sort in order {
@@ -210,11 +211,15 @@ pub fn effective_order<S: SortField>(order: &[Sort<S>]) -> Vec<Sort<S>> {
             break;
         }
     }
-    if effective.last().is_none_or(|sort| sort.field != S::KEY) {
-        effective.push(Sort {
-            field: S::KEY,
-            descending: false,
-        });
+    match effective.last() {
+        Some(last) if last.field == S::KEY => {}
+        last => {
+            let descending = last.is_some_and(|sort| sort.descending);
+            effective.push(Sort {
+                field: S::KEY,
+                descending,
+            });
+        }
     }
     effective
 }

@@ -1,6 +1,7 @@
 //! `orderBy` with keyset cursors: a walk over 1,000 rows forwards and backwards under
 //! every order returns each row exactly once, in the order the rules say (bytes for text,
-//! NULLs last ascending and first descending, the primary key breaking ties).
+//! NULLs last ascending and first descending, the primary key breaking ties in the
+//! direction of the last entry).
 
 use std::cmp::Ordering;
 
@@ -190,6 +191,8 @@ fn expected(all: &[Row], order_by: &[&str]) -> Vec<i64> {
             (field, descending)
         })
         .collect();
+    // The key breaks ties in the direction of the last entry.
+    let key_descending = fields.last().is_some_and(|(_, descending)| *descending);
     let mut sorted = all.to_vec();
     sorted.sort_by(|a, b| {
         for (field, descending) in &fields {
@@ -204,7 +207,11 @@ fn expected(all: &[Row], order_by: &[&str]) -> Vec<i64> {
                 return ordering;
             }
         }
-        a.id.cmp(&b.id)
+        if key_descending {
+            b.id.cmp(&a.id)
+        } else {
+            a.id.cmp(&b.id)
+        }
     });
     sorted.iter().map(|row| row.id).collect()
 }

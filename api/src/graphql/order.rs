@@ -5,8 +5,8 @@ use service::Sort;
 use service::customer::CustomerSort;
 use service::todo::TodoSort;
 
-/// A sort for customers. Text sorts by character codes (so `Z` before `a`); the primary key
-/// breaks ties, ascending unless it is sorted on itself.
+/// A sort for customers. Text sorts by character codes (so `Z` before `a`); `customerId`
+/// breaks ties, in the direction of the last entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum CustomerOrderBy {
     /// Smallest `customerId` first (the default).
@@ -52,7 +52,8 @@ impl From<CustomerOrderBy> for Sort<CustomerSort> {
 
 /// A sort for todos. Text sorts by character codes; `STATUS` sorts by the stored string
 /// (`Completed`, `In Process`, `Pending`); todos without a customer come last under
-/// `CUSTOMER_ID_ASC` and first under `CUSTOMER_ID_DESC`. The primary key breaks ties.
+/// `CUSTOMER_ID_ASC` and first under `CUSTOMER_ID_DESC`. `todoId` breaks ties, in the
+/// direction of the last entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum TodoOrderBy {
     /// Smallest `todoId` first (the default).
