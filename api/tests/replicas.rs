@@ -7,9 +7,9 @@
 //! and `TEST_DATABASE_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`); each run gets a
 //! fresh database, dropped afterwards.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use sea_orm::{ConnectionTrait, Database};
@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_customers-todos");
+use support::RunningBinary;
 
 /// Longest wait for any one expected event.
 const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -87,75 +87,25 @@ impl Drop for FreshDatabase {
     }
 }
 
-/// One running replica; killed if the test ends without stopping it.
+/// One running replica.
 struct Replica {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free port")
+    binary: RunningBinary,
 }
 
 impl Replica {
     async fn start(database_url: &str) -> Self {
-        let port = free_port();
-        let child = Command::new(BINARY)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("DATABASE_URL", database_url)
-            .env("PORT", port.to_string())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the binary");
-        let replica = Self { child, port };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(response) = reqwest::get(replica.url("/health")).await
-                && response.status().is_success()
-            {
-                return replica;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the binary did not answer /health within 30 s"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        Self {
+            binary: RunningBinary::start(database_url).await,
         }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        self.binary.url(path)
     }
 
     /// Sends SIGTERM and expects a clean exit within 15 s.
-    async fn stop(mut self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let exit = loop {
-            if let Some(exit) = self.child.try_wait().expect("wait") {
-                break exit;
-            }
-            assert!(Instant::now() < deadline, "no exit within 15 s of SIGTERM");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        assert!(exit.success(), "exit status after SIGTERM: {exit}");
+    async fn stop(self) {
+        self.binary.stop().await;
     }
 
     async fn rest(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -209,7 +159,7 @@ impl Replica {
 
     /// Opens a `graphql-transport-ws` subscription.
     async fn subscribe(&self, query: &str) -> Subscription {
-        let mut request = format!("ws://127.0.0.1:{}/graphql/ws", self.port)
+        let mut request = format!("ws://127.0.0.1:{}/graphql/ws", self.binary.port)
             .into_client_request()
             .expect("WebSocket request");
         request.headers_mut().insert(

@@ -2,61 +2,11 @@
 //! and GraphQL, refuses bad configuration with a one-line message, and stops cleanly on
 //! SIGTERM.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_customers-todos");
+use std::process::Command;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free port")
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start(database_url: &str) -> Server {
-    let port = free_port();
-    let child = Command::new(BINARY)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("DATABASE_URL", database_url)
-        .env("PORT", port.to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the binary");
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(response) = reqwest::get(format!("{}/health", server.base)).await
-            && response.status().is_success()
-        {
-            return server;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the binary did not answer /health within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+use support::{BINARY, RunningBinary};
 
 #[tokio::test]
 async fn serves_rest_and_graphql_over_http_then_stops_on_sigterm() {
@@ -65,11 +15,11 @@ async fn serves_rest_and_graphql_over_http_then_stops_on_sigterm() {
         "sqlite://{}?mode=rwc",
         dir.path().join("binary.db").display()
     );
-    let mut server = start(&url).await;
+    let server = RunningBinary::start(&url).await;
     let client = reqwest::Client::new();
 
     let created = client
-        .post(format!("{}/v1/customers", server.base))
+        .post(server.url("/v1/customers"))
         .json(&serde_json::json!({ "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com" }))
         .send()
         .await
@@ -78,7 +28,7 @@ async fn serves_rest_and_graphql_over_http_then_stops_on_sigterm() {
     assert!(created.headers().contains_key("x-request-id"));
 
     let graphql: serde_json::Value = client
-        .post(format!("{}/graphql", server.base))
+        .post(server.url("/graphql"))
         .json(&serde_json::json!({ "query": "{ customers { totalCount nodes { email } } }" }))
         .send()
         .await
@@ -91,26 +41,13 @@ async fn serves_rest_and_graphql_over_http_then_stops_on_sigterm() {
         serde_json::json!({ "data": { "customers": { "totalCount": 1, "nodes": [{ "email": "ada@example.com" }] } } })
     );
     let ready = client
-        .get(format!("{}/ready", server.base))
+        .get(server.url("/ready"))
         .send()
         .await
         .expect("ready");
     assert_eq!(ready.status(), 200);
 
-    let status = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let exit = loop {
-        if let Some(exit) = server.child.try_wait().expect("wait") {
-            break exit;
-        }
-        assert!(Instant::now() < deadline, "no exit within 15 s of SIGTERM");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert!(exit.success(), "exit status after SIGTERM: {exit}");
+    server.stop().await;
 }
 
 #[test]

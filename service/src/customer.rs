@@ -2,16 +2,16 @@
 
 use chrono::{SubsecRound, Utc};
 use entity::customer::{ActiveModel, Column, Entity};
-use sea_orm::sea_query::{Condition, Expr, OnConflict, Query, SelectStatement};
+use sea_orm::sea_query::{Condition, Expr, OnConflict};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Iterable,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 
 use crate::error::{BatchError, Error, Field, Resource, Result, Violation};
-use crate::filter::{self, ColumnCondition, IntFilter, TextFilter, TimeFilter};
-use crate::keyset::{self, Cursor, Plan, Sort, SortField, SortValue, ValueKind};
+use crate::filter::{self, ColumnCondition, EntityFilter, IntFilter, TextFilter, TimeFilter};
+use crate::keyset::{self, Cursor, Sort, SortField, SortValue, ValueKind};
 use crate::paging::{ListParams, ListQuery, Page};
 use crate::patch::Patch;
 use crate::validate;
@@ -330,13 +330,12 @@ pub struct CustomerFilter {
     pub not: Option<Box<CustomerFilter>>,
 }
 
-impl CustomerFilter {
-    /// The filter as an SQL condition for `backend`.
+impl EntityFilter for CustomerFilter {
     fn condition(&self, backend: DbBackend) -> Condition {
         let column = |column: Column| ColumnCondition::new(Expr::col(column), backend);
         let mut fields = Condition::all();
         if let Some(filter) = &self.customer_id {
-            fields = fields.add(column(Column::CustomerId).int(filter).finish());
+            fields = fields.add(column(Column::CustomerId).ordered(filter).finish());
         }
         let texts = [
             (Column::FirstName, &self.first_name),
@@ -356,7 +355,7 @@ impl CustomerFilter {
             (Column::UpdatedAt, &self.updated_at),
         ] {
             if let Some(filter) = filter {
-                fields = fields.add(column(name).time(filter).finish());
+                fields = fields.add(column(name).ordered(filter).finish());
             }
         }
         filter::combine(
@@ -372,33 +371,17 @@ impl CustomerFilter {
 /// A connection's request over customers.
 pub type CustomerQuery = ListQuery<CustomerFilter, CustomerSort>;
 
-/// `SELECT <customer> FROM customer WHERE <filter>`.
-fn matching(backend: DbBackend, filter: Option<&CustomerFilter>) -> SelectStatement {
-    let mut select = Query::select();
-    select.columns(Column::iter()).from(Entity);
-    if let Some(filter) = filter {
-        select.cond_where(filter.condition(backend));
-    }
-    select
-}
-
 /// A keyset page of the customers matching the filter, in the query's order.
 pub async fn page(db: &impl ConnectionTrait, query: &CustomerQuery) -> Result<Page<Customer>> {
-    let backend = db.get_database_backend();
-    let plan = Plan::new(backend, &query.order, &query.page)?;
-    keyset::read_page(
-        db,
-        &matching(backend, query.filter.as_ref()),
-        &plan,
-        &query.page,
-    )
-    .await
+    keyset::page::<Entity, _, _>(db, query).await
 }
 
-/// How many customers match the filter.
-pub async fn count_matching(db: &impl ConnectionTrait, filter: &CustomerFilter) -> Result<u64> {
-    let condition = filter.condition(db.get_database_backend());
-    Ok(Entity::find().filter(condition).count(db).await?)
+/// How many customers match the filter (`None`: all of them).
+pub async fn count_matching(
+    db: &impl ConnectionTrait,
+    filter: Option<&CustomerFilter>,
+) -> Result<u64> {
+    keyset::count::<Entity, _>(db, filter).await
 }
 
 /// How many customers there are.

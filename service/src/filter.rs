@@ -12,51 +12,51 @@ use chrono::{DateTime, Utc};
 use sea_orm::DbBackend;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr, Value};
 
-/// Comparisons for an integer column. Every operator given must hold (they are ANDed).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct IntFilter {
+/// Comparisons for a column of ordered values (numbers, timestamps). Every operator given
+/// must hold (they are ANDed).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OrderedFilter<T> {
     /// Equal to.
-    pub eq: Option<i32>,
+    pub eq: Option<T>,
     /// Not equal to (a NULL never matches).
-    pub ne: Option<i32>,
+    pub ne: Option<T>,
     /// One of (an empty list matches nothing).
-    pub is_in: Option<Vec<i32>>,
+    pub is_in: Option<Vec<T>>,
     /// None of (a NULL never matches, except that an empty list matches every row).
-    pub not_in: Option<Vec<i32>>,
+    pub not_in: Option<Vec<T>>,
     /// `true`: only NULL; `false`: only non-NULL.
     pub is_null: Option<bool>,
-    /// Greater than.
-    pub gt: Option<i32>,
-    /// Greater than or equal to.
-    pub gte: Option<i32>,
-    /// Less than.
-    pub lt: Option<i32>,
-    /// Less than or equal to.
-    pub lte: Option<i32>,
+    /// Greater (later) than.
+    pub gt: Option<T>,
+    /// Greater (later) than or equal to.
+    pub gte: Option<T>,
+    /// Less (earlier) than.
+    pub lt: Option<T>,
+    /// Less (earlier) than or equal to.
+    pub lte: Option<T>,
 }
 
-/// Comparisons for a timestamp column. Every operator given must hold.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct TimeFilter {
-    /// Equal to.
-    pub eq: Option<DateTime<Utc>>,
-    /// Not equal to (a NULL never matches).
-    pub ne: Option<DateTime<Utc>>,
-    /// One of (an empty list matches nothing).
-    pub is_in: Option<Vec<DateTime<Utc>>>,
-    /// None of (a NULL never matches, except that an empty list matches every row).
-    pub not_in: Option<Vec<DateTime<Utc>>>,
-    /// `true`: only NULL; `false`: only non-NULL.
-    pub is_null: Option<bool>,
-    /// Later than.
-    pub gt: Option<DateTime<Utc>>,
-    /// At or later than.
-    pub gte: Option<DateTime<Utc>>,
-    /// Earlier than.
-    pub lt: Option<DateTime<Utc>>,
-    /// At or earlier than.
-    pub lte: Option<DateTime<Utc>>,
+impl<T> Default for OrderedFilter<T> {
+    fn default() -> Self {
+        Self {
+            eq: None,
+            ne: None,
+            is_in: None,
+            not_in: None,
+            is_null: None,
+            gt: None,
+            gte: None,
+            lt: None,
+            lte: None,
+        }
+    }
 }
+
+/// Comparisons for an integer column.
+pub type IntFilter = OrderedFilter<i32>;
+
+/// Comparisons for a timestamp column.
+pub type TimeFilter = OrderedFilter<DateTime<Utc>>;
 
 /// Comparisons for a text column. Every operator given must hold. Matching is by exact
 /// characters except `contains_insensitive`, which ignores ASCII case only.
@@ -177,19 +177,7 @@ impl ColumnCondition {
         }
     }
 
-    pub(crate) fn int(mut self, filter: &IntFilter) -> Self {
-        self.compare(filter.eq.as_ref(), |c, v| c.eq(v));
-        self.compare(filter.ne.as_ref(), |c, v| c.ne(v));
-        self.membership(filter.is_in.as_ref(), filter.not_in.as_ref());
-        self.null_check(filter.is_null);
-        self.compare(filter.gt.as_ref(), |c, v| c.gt(v));
-        self.compare(filter.gte.as_ref(), |c, v| c.gte(v));
-        self.compare(filter.lt.as_ref(), |c, v| c.lt(v));
-        self.compare(filter.lte.as_ref(), |c, v| c.lte(v));
-        self
-    }
-
-    pub(crate) fn time(mut self, filter: &TimeFilter) -> Self {
+    pub(crate) fn ordered<T: Into<Value> + Clone>(mut self, filter: &OrderedFilter<T>) -> Self {
         self.compare(filter.eq.as_ref(), |c, v| c.eq(v));
         self.compare(filter.ne.as_ref(), |c, v| c.ne(v));
         self.membership(filter.is_in.as_ref(), filter.not_in.as_ref());
@@ -315,6 +303,13 @@ fn escape_glob(text: &str) -> String {
         }
     }
     escaped
+}
+
+/// A whole-row filter of one entity (`CustomerFilter`, `TodoFilter`), so listing, paging
+/// and counting can be written once for both.
+pub trait EntityFilter {
+    /// The filter as an SQL condition for `backend`.
+    fn condition(&self, backend: DbBackend) -> Condition;
 }
 
 /// The logical combinators every entity filter has, applied around its field conditions.

@@ -7,14 +7,16 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
-    Alias, Condition, Expr, ExprTrait, NullOrdering, Order, SelectStatement, Value,
+    Alias, Condition, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement, Value,
 };
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
+use sea_orm::{
+    ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Iterable, PaginatorTrait, QueryFilter,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Field, Invalid, Result};
-use crate::filter::never;
-use crate::paging::{Page, PageRequest};
+use crate::filter::{EntityFilter, never};
+use crate::paging::{ListQuery, Page, PageRequest};
 
 /// One value of a row's sort key, as carried inside a cursor (timestamps as RFC 3339 text).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -341,10 +343,53 @@ pub(crate) fn cursor_of<S: SortField>(
     }
 }
 
+/// `SELECT <row> FROM <table> WHERE <filter>` for entity `E`.
+pub(crate) fn matching<E: EntityTrait>(
+    backend: DbBackend,
+    filter: Option<&impl EntityFilter>,
+) -> SelectStatement {
+    let mut select = Query::select();
+    select.columns(E::Column::iter()).from(E::default());
+    if let Some(filter) = filter {
+        select.cond_where(filter.condition(backend));
+    }
+    select
+}
+
+/// A keyset page of the rows of `E` matching the query's filter, in its order.
+pub(crate) async fn page<E, F, S>(
+    db: &impl ConnectionTrait,
+    query: &ListQuery<F, S>,
+) -> Result<Page<E::Model>>
+where
+    E: EntityTrait,
+    F: EntityFilter,
+    S: SortField,
+{
+    let backend = db.get_database_backend();
+    let plan = Plan::new(backend, &query.order, &query.page)?;
+    let base = matching::<E>(backend, query.filter.as_ref());
+    read_page(db, &base, &plan, &query.page).await
+}
+
+/// How many rows of `E` match `filter` (`None`: all of them).
+pub(crate) async fn count<E, F>(db: &impl ConnectionTrait, filter: Option<&F>) -> Result<u64>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    F: EntityFilter,
+{
+    let mut select = E::find();
+    if let Some(filter) = filter {
+        select = select.filter(filter.condition(db.get_database_backend()));
+    }
+    Ok(select.count(db).await?)
+}
+
 /// Reads one page: `base` is `SELECT <row> FROM <table> WHERE <filter>`; the cursors, the
 /// order and the size come from `plan` and `page`. One query for the rows, plus one
 /// `LIMIT 1` probe per cursor given to tell whether rows lie beyond it.
-pub(crate) async fn read_page<M: FromQueryResult>(
+async fn read_page<M: FromQueryResult>(
     db: &impl ConnectionTrait,
     base: &SelectStatement,
     plan: &Plan,

@@ -10,11 +10,13 @@ use sea_orm::sea_query::{
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
-    Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    Iterable, QueryFilter, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 
 use crate::error::{BatchError, Error, Field, Invalid, Resource, Result};
-use crate::filter::{self, ChoiceFilter, ColumnCondition, IntFilter, TextFilter, TimeFilter};
+use crate::filter::{
+    self, ChoiceFilter, ColumnCondition, EntityFilter, IntFilter, TextFilter, TimeFilter,
+};
 use crate::keyset::{self, Cursor, Plan, Sort, SortField, SortValue, ValueKind};
 use crate::paging::{ListParams, ListQuery, Page};
 use crate::patch::Patch;
@@ -135,11 +137,6 @@ pub async fn list(db: &impl ConnectionTrait, params: ListParams) -> Result<Vec<T
         .await?)
 }
 
-/// How many todos there are.
-pub async fn count(db: &impl ConnectionTrait) -> Result<u64> {
-    Ok(Entity::find().count(db).await?)
-}
-
 /// The fields todos can be listed in order of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TodoSort {
@@ -225,8 +222,7 @@ pub struct TodoFilter {
     pub not: Option<Box<TodoFilter>>,
 }
 
-impl TodoFilter {
-    /// The filter as an SQL condition for `backend`.
+impl EntityFilter for TodoFilter {
     fn condition(&self, backend: DbBackend) -> Condition {
         let column = |column: Column| ColumnCondition::new(Expr::col(column), backend);
         let mut fields = Condition::all();
@@ -235,7 +231,7 @@ impl TodoFilter {
             (Column::CustomerId, &self.customer_id),
         ] {
             if let Some(filter) = filter {
-                fields = fields.add(column(name).int(filter).finish());
+                fields = fields.add(column(name).ordered(filter).finish());
             }
         }
         if let Some(filter) = &self.task {
@@ -253,7 +249,7 @@ impl TodoFilter {
             (Column::UpdatedAt, &self.updated_at),
         ] {
             if let Some(filter) = filter {
-                fields = fields.add(column(name).time(filter).finish());
+                fields = fields.add(column(name).ordered(filter).finish());
             }
         }
         filter::combine(
@@ -269,33 +265,14 @@ impl TodoFilter {
 /// A connection's request over todos.
 pub type TodoQuery = ListQuery<TodoFilter, TodoSort>;
 
-/// `SELECT <todo> FROM todos WHERE <filter>`.
-fn matching(backend: DbBackend, filter: Option<&TodoFilter>) -> SelectStatement {
-    let mut select = Query::select();
-    select.columns(Column::iter()).from(Entity);
-    if let Some(filter) = filter {
-        select.cond_where(filter.condition(backend));
-    }
-    select
-}
-
 /// A keyset page of the todos matching the filter, in the query's order.
 pub async fn page(db: &impl ConnectionTrait, query: &TodoQuery) -> Result<Page<Todo>> {
-    let backend = db.get_database_backend();
-    let plan = Plan::new(backend, &query.order, &query.page)?;
-    keyset::read_page(
-        db,
-        &matching(backend, query.filter.as_ref()),
-        &plan,
-        &query.page,
-    )
-    .await
+    keyset::page::<Entity, _, _>(db, query).await
 }
 
-/// How many todos match the filter.
-pub async fn count_matching(db: &impl ConnectionTrait, filter: &TodoFilter) -> Result<u64> {
-    let condition = filter.condition(db.get_database_backend());
-    Ok(Entity::find().filter(condition).count(db).await?)
+/// How many todos match the filter (`None`: all of them).
+pub async fn count_matching(db: &impl ConnectionTrait, filter: Option<&TodoFilter>) -> Result<u64> {
+    keyset::count::<Entity, _>(db, filter).await
 }
 
 /// One keyset page of todos for each of these customers, all read in one statement (a
@@ -313,7 +290,7 @@ pub async fn pages_for_customers(
     let plan = Plan::new(backend, &query.order, &query.page)?;
     let request = &query.page;
     let from_end = request.reads_from_end();
-    let mut base = matching(backend, query.filter.as_ref());
+    let mut base = keyset::matching::<Entity>(backend, query.filter.as_ref());
     base.and_where(Column::CustomerId.is_in(customer_ids.iter().copied()));
 
     let mut numbering = WindowStatement::partition_by(Column::CustomerId);

@@ -127,12 +127,12 @@ impl CountOf {
     async fn count(&self, ctx: &Context<'_>) -> Result<i64> {
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let count = match self {
-            Self::Customers(None) => service::customer::count(db).await.gql()?,
-            Self::Customers(Some(filter)) => {
-                service::customer::count_matching(db, filter).await.gql()?
-            }
-            Self::Todos(None) => service::todo::count(db).await.gql()?,
-            Self::Todos(Some(filter)) => service::todo::count_matching(db, filter).await.gql()?,
+            Self::Customers(filter) => service::customer::count_matching(db, filter.as_deref())
+                .await
+                .gql()?,
+            Self::Todos(filter) => service::todo::count_matching(db, filter.as_deref())
+                .await
+                .gql()?,
             Self::TodosOfCustomer(customer_id, filter) => ctx
                 .data::<Loaders>()?
                 .todo_counts

@@ -8,7 +8,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use async_graphql::Name;
-use async_graphql::parser::Positioned;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Request, ServerError, Value};
 use sha2::{Digest, Sha256};
@@ -129,18 +128,13 @@ impl DocumentCache {
         };
         let aliases = count_aliases(&document);
         if aliases > self.max_aliases {
-            let mut error = ServerError::new(
-                format!(
+            return Err(coded(
+                &format!(
                     "The query has {aliases} aliased fields; at most {} are allowed.",
                     self.max_aliases
                 ),
-                None,
-            );
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", Code::QueryTooComplex.as_str());
-            return Err(error);
+                Code::QueryTooComplex,
+            ));
         }
         let depth = depth(&document);
         if depth > self.max_depth {
@@ -250,7 +244,8 @@ fn depth(document: &ExecutableDocument) -> usize {
                     // here it only must not loop.
                     match document.fragments.get(name) {
                         Some(fragment) if spreading.insert(name) => {
-                            let depth = in_fragment(fragment, document, spreading);
+                            let depth =
+                                in_set(&fragment.node.selection_set.node, document, spreading);
                             spreading.remove(name);
                             depth
                         }
@@ -260,13 +255,6 @@ fn depth(document: &ExecutableDocument) -> usize {
             })
             .max()
             .unwrap_or(0)
-    }
-    fn in_fragment<'a>(
-        fragment: &'a Positioned<async_graphql::parser::types::FragmentDefinition>,
-        document: &'a ExecutableDocument,
-        spreading: &mut HashSet<&'a Name>,
-    ) -> usize {
-        in_set(&fragment.node.selection_set.node, document, spreading)
     }
     document
         .operations
