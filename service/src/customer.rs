@@ -291,10 +291,11 @@ impl CustomerSort {
     }
 }
 
-/// The cursor of `customer` in a list sorted by `order`.
-pub fn cursor(order: &[Sort<CustomerSort>], customer: &Customer) -> Cursor {
+/// The cursor of `customer` in a list sorted by `effective`, an order as
+/// [`keyset::effective_order`] gives it.
+pub fn cursor(effective: &[Sort<CustomerSort>], customer: &Customer) -> Cursor {
     keyset::cursor_of(
-        order,
+        effective,
         |field| field.value_of(customer),
         customer.customer_id,
     )

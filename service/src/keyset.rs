@@ -328,17 +328,15 @@ fn sort_expr<S: SortField>(backend: DbBackend, field: S) -> Expr {
     }
 }
 
-/// The sort key of a row, as a cursor holds it.
+/// The sort key of a row, as a cursor holds it; `effective` is the order as
+/// [`effective_order`] gives it (worked out once per page, not per row).
 pub(crate) fn cursor_of<S: SortField>(
-    order: &[Sort<S>],
+    effective: &[Sort<S>],
     value_of: impl Fn(S) -> SortValue,
     key: i32,
 ) -> Cursor {
     Cursor {
-        values: effective_order(order)
-            .iter()
-            .map(|sort| value_of(sort.field))
-            .collect(),
+        values: effective.iter().map(|sort| value_of(sort.field)).collect(),
         key,
     }
 }

@@ -193,9 +193,10 @@ impl TodoSort {
     }
 }
 
-/// The cursor of `todo` in a list sorted by `order`.
-pub fn cursor(order: &[Sort<TodoSort>], todo: &Todo) -> Cursor {
-    keyset::cursor_of(order, |field| field.value_of(todo), todo.id)
+/// The cursor of `todo` in a list sorted by `effective`, an order as
+/// [`keyset::effective_order`] gives it.
+pub fn cursor(effective: &[Sort<TodoSort>], todo: &Todo) -> Cursor {
+    keyset::cursor_of(effective, |field| field.value_of(todo), todo.id)
 }
 
 /// Which todos a list holds: every field filter given must match, and `and`, `or` and

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, Result, SimpleObject};
 use service::customer::CustomerFilter;
-use service::keyset::SortField;
+use service::keyset::{SortField, effective_order};
 use service::todo::TodoFilter;
 use service::{Cursor, ListQuery, Page, PageRequest, Sort};
 
@@ -185,12 +185,13 @@ macro_rules! connection {
         impl $connection {
             /// Builds the connection from a service page sorted by `order`.
             pub fn new(page: Page<$model>, count_of: CountOf, order: &[Sort<$sort>]) -> Self {
-                let tag = order_tag(order);
+                let order = effective_order(order);
+                let tag = order_tag(&order);
                 let edges: Vec<$edge> = page
                     .items
                     .into_iter()
                     .map(|item| $edge {
-                        cursor: encode_cursor($kind, &tag, $cursor(order, &item)),
+                        cursor: encode_cursor($kind, &tag, $cursor(&order, &item)),
                         node: $node::from(item),
                     })
                     .collect();
