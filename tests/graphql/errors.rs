@@ -55,7 +55,7 @@ async fn introspection_can_be_switched_off() {
     let body = on
         .graphql("{ __schema { queryType { name } } }", json!({}))
         .await;
-    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "QueryRoot");
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
 }
 
 #[tokio::test]

@@ -259,7 +259,7 @@ db_test!(
                 body[parameter] = serde_json::Value::Null;
                 let response = post_with_accept(&app, accept, &body.to_string()).await;
                 assert_eq!(response.status, 200, "{accept} {parameter}");
-                assert_eq!(response.json(), json!({ "data": { "__typename": "QueryRoot" } }));
+                assert_eq!(response.json(), json!({ "data": { "__typename": "Query" } }));
             }
         }
     }

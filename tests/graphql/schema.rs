@@ -110,3 +110,52 @@ db_test!(async fn the_ides_full_introspection_query_passes_the_default_limits(ap
     let body = app.graphql(&deep, json!({})).await;
     assert_eq!(error_code(&body), Some("QUERY_TOO_COMPLEX"), "{body}");
 });
+
+#[test]
+fn is_null_is_offered_exactly_on_the_fields_that_can_be_null() {
+    use async_graphql::parser::parse_schema;
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    use std::collections::HashMap;
+
+    let document = parse_schema(api::graphql::sdl()).expect("the SDL parses");
+    let mut kinds = HashMap::new();
+    for definition in &document.definitions {
+        if let TypeSystemDefinition::Type(ty) = definition {
+            kinds.insert(ty.node.name.node.to_string(), ty.node.kind.clone());
+        }
+    }
+    let object_fields = |name: &str| match &kinds[name] {
+        TypeKind::Object(object) => object
+            .fields
+            .iter()
+            .map(|f| (f.node.name.node.to_string(), f.node.ty.node.nullable))
+            .collect::<HashMap<_, _>>(),
+        _ => panic!("{name} is an object"),
+    };
+    let input_fields = |name: &str| match &kinds[name] {
+        TypeKind::InputObject(input) => input
+            .fields
+            .iter()
+            .map(|f| (f.node.name.node.to_string(), f.node.ty.node.base.to_string()))
+            .collect::<Vec<_>>(),
+        _ => panic!("{name} is an input object"),
+    };
+    let mut checked = 0;
+    for (object, filter) in [("Customer", "CustomerFilter"), ("Todo", "TodoFilter")] {
+        let nullable = object_fields(object);
+        for (field, filter_type) in input_fields(filter) {
+            if ["and", "or", "not"].contains(&field.as_str()) {
+                continue;
+            }
+            let offers_is_null = input_fields(&filter_type)
+                .iter()
+                .any(|(operator, _)| operator == "isNull");
+            assert_eq!(
+                offers_is_null, nullable[&field],
+                "{filter}.{field} ({filter_type}) offers isNull: {offers_is_null}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 15, "every field of both filters was checked");
+}

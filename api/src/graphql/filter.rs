@@ -9,7 +9,7 @@ use service::todo::TodoFilter as ServiceTodoFilter;
 
 use super::todo::TodoStatus;
 
-/// Conditions on an integer field; every operator given must hold.
+/// Conditions on an integer field that is never null; every operator given must hold.
 #[derive(Clone, Debug, Default, InputObject)]
 pub struct IntFilter {
     /// Equal to this value.
@@ -21,8 +21,6 @@ pub struct IntFilter {
     pub is_in: Option<Vec<i32>>,
     /// Equal to none of these values (a null field never matches; `[]` matches everything).
     pub not_in: Option<Vec<i32>>,
-    /// `true`: the field is null; `false`: it is not.
-    pub is_null: Option<bool>,
     /// Greater than this value.
     pub gt: Option<i32>,
     /// Greater than or equal to this value.
@@ -40,7 +38,7 @@ impl From<IntFilter> for ServiceInt {
             ne: filter.ne,
             is_in: filter.is_in,
             not_in: filter.not_in,
-            is_null: filter.is_null,
+            is_null: None,
             gt: filter.gt,
             gte: filter.gte,
             lt: filter.lt,
@@ -49,8 +47,8 @@ impl From<IntFilter> for ServiceInt {
     }
 }
 
-/// Conditions on a text field; every operator given must hold. `%` and `_` are ordinary
-/// characters; matching is exact except for `containsInsensitive`.
+/// Conditions on a text field that is never null; every operator given must hold. `%` and
+/// `_` are ordinary characters; matching is exact except for `containsInsensitive`.
 #[derive(Clone, Debug, Default, InputObject)]
 pub struct StringFilter {
     /// Equal to this text.
@@ -62,8 +60,6 @@ pub struct StringFilter {
     pub is_in: Option<Vec<String>>,
     /// Equal to none of these texts (a null field never matches; `[]` matches everything).
     pub not_in: Option<Vec<String>>,
-    /// `true`: the field is null; `false`: it is not.
-    pub is_null: Option<bool>,
     /// Contains this text (case-sensitive).
     pub contains: Option<String>,
     /// Starts with this text (case-sensitive).
@@ -82,7 +78,7 @@ impl From<StringFilter> for TextFilter {
             ne: filter.ne,
             is_in: filter.is_in,
             not_in: filter.not_in,
-            is_null: filter.is_null,
+            is_null: None,
             contains: filter.contains,
             starts_with: filter.starts_with,
             ends_with: filter.ends_with,
@@ -91,7 +87,7 @@ impl From<StringFilter> for TextFilter {
     }
 }
 
-/// Conditions on a timestamp field; every operator given must hold.
+/// Conditions on a timestamp field (these are never null); every operator given must hold.
 #[derive(Clone, Debug, Default, InputObject)]
 pub struct DateTimeFilter {
     /// At exactly this time.
@@ -103,8 +99,6 @@ pub struct DateTimeFilter {
     pub is_in: Option<Vec<DateTime<Utc>>>,
     /// At none of these times (`[]` matches everything).
     pub not_in: Option<Vec<DateTime<Utc>>>,
-    /// `true`: the field is null; `false`: it is not.
-    pub is_null: Option<bool>,
     /// Later than this time.
     pub gt: Option<DateTime<Utc>>,
     /// At or later than this time.
@@ -122,7 +116,7 @@ impl From<DateTimeFilter> for TimeFilter {
             ne: filter.ne,
             is_in: filter.is_in,
             not_in: filter.not_in,
-            is_null: filter.is_null,
+            is_null: None,
             gt: filter.gt,
             gte: filter.gte,
             lt: filter.lt,
@@ -131,7 +125,7 @@ impl From<DateTimeFilter> for TimeFilter {
     }
 }
 
-/// Conditions on a todo's status; every operator given must hold.
+/// Conditions on a todo's status (never null, so no `isNull`); every operator given must hold.
 #[derive(Clone, Debug, Default, InputObject)]
 pub struct TodoStatusFilter {
     /// Equal to this status.
@@ -159,6 +153,44 @@ impl From<TodoStatusFilter> for ChoiceFilter<service::todo::TodoStatus> {
     }
 }
 
+/// Conditions on an integer field that can be null: the operators of `IntFilter`,
+/// and `isNull`.
+#[derive(Clone, Debug, Default, InputObject)]
+pub struct NullableIntFilter {
+    #[graphql(flatten)]
+    value: IntFilter,
+    /// `true`: the field is null; `false`: it is not.
+    pub is_null: Option<bool>,
+}
+
+impl From<NullableIntFilter> for ServiceInt {
+    fn from(filter: NullableIntFilter) -> Self {
+        Self {
+            is_null: filter.is_null,
+            ..filter.value.into()
+        }
+    }
+}
+
+/// Conditions on a text field that can be null: the operators of
+/// `StringFilter`, and `isNull`.
+#[derive(Clone, Debug, Default, InputObject)]
+pub struct NullableStringFilter {
+    #[graphql(flatten)]
+    value: StringFilter,
+    /// `true`: the field is null; `false`: it is not.
+    pub is_null: Option<bool>,
+}
+
+impl From<NullableStringFilter> for TextFilter {
+    fn from(filter: NullableStringFilter) -> Self {
+        Self {
+            is_null: filter.is_null,
+            ..filter.value.into()
+        }
+    }
+}
+
 fn boxed<A, B: From<A>>(filter: Option<Box<A>>) -> Option<Box<B>> {
     filter.map(|filter| Box::new(B::from(*filter)))
 }
@@ -176,15 +208,15 @@ pub struct CustomerFilter {
     /// Conditions on `firstName`.
     pub first_name: Option<StringFilter>,
     /// Conditions on `middleName`.
-    pub middle_name: Option<StringFilter>,
+    pub middle_name: Option<NullableStringFilter>,
     /// Conditions on `lastName`.
     pub last_name: Option<StringFilter>,
     /// Conditions on `suffix`.
-    pub suffix: Option<StringFilter>,
+    pub suffix: Option<NullableStringFilter>,
     /// Conditions on `email`.
     pub email: Option<StringFilter>,
     /// Conditions on `phone`.
-    pub phone: Option<StringFilter>,
+    pub phone: Option<NullableStringFilter>,
     /// Conditions on `createdAt`.
     pub created_at: Option<DateTimeFilter>,
     /// Conditions on `updatedAt`.
@@ -228,7 +260,7 @@ pub struct TodoFilter {
     /// Conditions on `status`.
     pub status: Option<TodoStatusFilter>,
     /// Conditions on `customerId` (`isNull: true` for todos without a customer).
-    pub customer_id: Option<IntFilter>,
+    pub customer_id: Option<NullableIntFilter>,
     /// Conditions on `createdAt`.
     pub created_at: Option<DateTimeFilter>,
     /// Conditions on `updatedAt`.

@@ -29,11 +29,15 @@ use crate::config::Config;
 use crate::events::Events;
 
 /// Every query field, merged from the per-domain query types.
+// Named `Query` in the schema (likewise `Mutation`, `Subscription`): the names client
+// tooling assumes (Relay's compiler, Apollo's root type policies), not async-graphql's.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(customer::CustomerQuery, todo::TodoQuery, node::NodeQuery);
 
 /// Every mutation field, merged from the per-domain mutation types.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(customer::CustomerMutation, todo::TodoMutation);
 
 /// The executable schema.

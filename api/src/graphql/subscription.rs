@@ -50,7 +50,7 @@ fn events<T: Clone + Send + 'static>(receiver: broadcast::Receiver<T>) -> impl S
 pub struct SubscriptionRoot;
 
 /// Changes pushed to clients as they commit.
-#[Subscription]
+#[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Every customer change, as it commits.
     async fn customer_changed(

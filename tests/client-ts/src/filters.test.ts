@@ -196,7 +196,7 @@ describe('CustomerFilter', () => {
     assert.deepEqual(await customers({ customerId: { in: [ada.customerId, pct.customerId] } }), ['ada', 'pct']);
     assert.deepEqual(await customers({ createdAt: { gte: ada.createdAt } }), ['ada', 'grace', 'alan', 'pct', 'lit', 'case']);
     assert.deepEqual(await customers({ createdAt: { lt: ada.createdAt } }), []);
-    assert.deepEqual(await customers({ updatedAt: { isNull: true } }), []);
+    assert.deepEqual(await customers({ updatedAt: { gte: ada.createdAt } }), ['ada', 'grace', 'alan', 'pct', 'lit', 'case']);
   });
 
   test('a filter in the document itself', async () => {
