@@ -56,6 +56,8 @@ pub fn state(db: DatabaseConnection, config: Config) -> AppState {
 /// Builds the state every route shares, publishing change events to `events`.
 pub fn state_with_events(db: DatabaseConnection, config: Config, events: Events) -> AppState {
     let schema = graphql::build_schema(db.clone(), events.clone(), &config);
+    let inputs =
+        graphql::InputSchema::from_sdl(&schema.sdl()).expect("the schema's own SDL always parses");
     AppState {
         db,
         schema,
@@ -63,6 +65,7 @@ pub fn state_with_events(db: DatabaseConnection, config: Config, events: Events)
         documents: Arc::new(DocumentCache::new(
             config.graphql_max_aliases,
             config.graphql_max_depth,
+            inputs,
         )),
         config: Arc::new(config),
     }

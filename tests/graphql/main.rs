@@ -2,6 +2,7 @@
 
 mod batching;
 mod bulk;
+mod coercion;
 mod connections;
 mod errors;
 mod filters;

@@ -136,7 +136,12 @@ fn is_null_is_offered_exactly_on_the_fields_that_can_be_null() {
         TypeKind::InputObject(input) => input
             .fields
             .iter()
-            .map(|f| (f.node.name.node.to_string(), f.node.ty.node.base.to_string()))
+            .map(|f| {
+                (
+                    f.node.name.node.to_string(),
+                    f.node.ty.node.base.to_string(),
+                )
+            })
             .collect::<Vec<_>>(),
         _ => panic!("{name} is an input object"),
     };

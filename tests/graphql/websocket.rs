@@ -121,3 +121,33 @@ db_test!(async fn errors_over_the_socket_carry_codes(app) {
         assert_eq!(errors[0]["extensions"]["code"], json!(code), "{payload}: {message}");
     }
 });
+
+db_test!(async fn a_variable_left_out_over_the_socket_leaves_its_field_out(app) {
+    let address = serve(&app).await;
+    let created = app.create_customer("Grace", "Hopper", "grace@example.com").await;
+    let id = created["customer_id"].as_i64().expect("id");
+    app.put(
+        &format!("/v1/customers/{id}"),
+        &json!({ "first_name": "Grace", "middle_name": "Brewster", "last_name": "Hopper",
+                 "email": "grace@example.com", "phone": "555-0100" }),
+    )
+    .await;
+    let edit = "mutation($id: Int!, $firstName: String, $middleName: String, $phone: String) {
+        updateCustomer(customerId: $id, patch: {firstName: $firstName, middleName: $middleName, phone: $phone}) {
+            firstName middleName phone } }";
+    for (protocol, start, result) in [
+        ("graphql-transport-ws", "subscribe", "next"),
+        ("graphql-ws", "start", "data"),
+    ] {
+        let mut socket = connect(&address, protocol).await;
+        let variables = json!({ "id": id, "firstName": protocol });
+        send(&mut socket, json!({ "id": "1", "type": start, "payload": { "query": edit, "variables": variables } })).await;
+        let message = receive(&mut socket).await;
+        assert_eq!(message["type"], result, "{message}");
+        assert_eq!(
+            message["payload"]["data"]["updateCustomer"],
+            json!({ "firstName": protocol, "middleName": "Brewster", "phone": "555-0100" }),
+            "{protocol}: {message}"
+        );
+    }
+});

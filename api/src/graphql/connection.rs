@@ -140,7 +140,8 @@ impl CountOf {
                     customer_id: *customer_id,
                     filter: filter.clone(),
                 })
-                .await?
+                .await
+                .gql()?
                 .unwrap_or_default(),
         };
         Ok(i64::try_from(count).unwrap_or(i64::MAX))

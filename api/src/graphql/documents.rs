@@ -1,11 +1,12 @@
 //! Parsing requests' documents once: a cache of parsed documents (clients send the same few
 //! operations again and again, and parsing is a measurable share of a small query's cost),
-//! and the checks on a document's shape made before validation: aliases, and depth (which
-//! leaves introspection out: its size is fixed by the schema, and GraphiQL's standard
-//! introspection query is deeper than any sensible limit for data).
+//! and the checks that depend on the document alone, made before validation: aliases, depth
+//! (which leaves introspection out: its size is fixed by the schema, and GraphiQL's standard
+//! introspection query is deeper than any sensible limit for data), and the literal values
+//! written in it ([`super::input::check_document`]).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::Name;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
@@ -13,6 +14,7 @@ use async_graphql::{Request, ServerError, Value};
 use sha2::{Digest, Sha256};
 
 use super::error::Code;
+use super::input::{Analysis, InputSchema, check_document};
 
 /// How many distinct documents are kept; when full the cache starts over, so a changing
 /// set of operations cannot grow it without bound.
@@ -20,27 +22,35 @@ const CAPACITY: usize = 512;
 /// Longer documents are parsed every time rather than kept.
 const MAX_QUERY_BYTES: usize = 16 * 1024;
 
-/// Parsed documents by query text. Only documents that parsed and passed the shape checks
-/// are kept; validation still runs on every request (it depends on the variables).
+/// Parsed documents by query text. Only documents that parsed and passed the checks are
+/// kept; validation still runs on every request (it depends on the variables).
 #[derive(Debug)]
 pub struct DocumentCache {
-    documents: Mutex<HashMap<String, ExecutableDocument>>,
+    documents: Mutex<HashMap<String, Prepared>>,
     /// Query texts by their SHA-256 (hex), for automatic persisted queries.
     persisted: Mutex<HashMap<String, String>>,
     max_aliases: usize,
     max_depth: usize,
+    inputs: InputSchema,
 }
 
 impl DocumentCache {
     /// An empty cache admitting documents with at most `max_aliases` aliased fields and
-    /// fields nested at most `max_depth` deep (introspection fields not counted).
-    pub fn new(max_aliases: usize, max_depth: usize) -> Self {
+    /// fields nested at most `max_depth` deep (introspection fields not counted), whose
+    /// literals fit the schema described by `inputs`.
+    pub fn new(max_aliases: usize, max_depth: usize, inputs: InputSchema) -> Self {
         Self {
             documents: Mutex::default(),
             persisted: Mutex::default(),
             max_aliases,
             max_depth,
+            inputs,
         }
+    }
+
+    /// The schema's input types, for coercing variables.
+    pub fn inputs(&self) -> &InputSchema {
+        &self.inputs
     }
 
     /// Apollo's automatic persisted queries: a request may send only the SHA-256 of a query
@@ -102,18 +112,19 @@ impl DocumentCache {
         Ok(())
     }
 
-    /// Gives the request its parsed document, from the cache or by parsing and checking it.
-    /// The error carries its `extensions.code` (`GRAPHQL_PARSE_FAILED` or
-    /// `QUERY_TOO_COMPLEX`).
-    pub fn prepare(&self, request: &mut Request) -> Result<(), ServerError> {
-        self.resolve_persisted(request)?;
+    /// The request's parsed document, from the cache or by parsing and checking it. The
+    /// errors carry their `extensions.code` (`GRAPHQL_PARSE_FAILED`, `QUERY_TOO_COMPLEX`,
+    /// `GRAPHQL_VALIDATION_FAILED`, or a persisted query's).
+    pub fn prepare(&self, request: &mut Request) -> Result<Prepared, Vec<ServerError>> {
+        self.resolve_persisted(request)
+            .map_err(|error| vec![error])?;
         if let Some(document) = self.get(&request.query) {
-            request.set_parsed_query(document);
-            return Ok(());
+            return Ok(document);
         }
-        let document = match request.parsed_query() {
-            Ok(document) => document.clone(),
-            Err(mut error) => {
+        let document = match async_graphql::parser::parse_query(&request.query) {
+            Ok(document) => document,
+            Err(error) => {
+                let mut error = ServerError::from(error);
                 let code = if error.message.contains("recursion") {
                     Code::QueryTooComplex
                 } else {
@@ -123,41 +134,45 @@ impl DocumentCache {
                     .extensions
                     .get_or_insert_with(Default::default)
                     .set("code", code.as_str());
-                return Err(error);
+                return Err(vec![error]);
             }
         };
         let aliases = count_aliases(&document);
         if aliases > self.max_aliases {
-            return Err(coded(
+            return Err(vec![coded(
                 &format!(
                     "The query has {aliases} aliased fields; at most {} are allowed.",
                     self.max_aliases
                 ),
                 Code::QueryTooComplex,
-            ));
+            )]);
         }
         let depth = depth(&document);
         if depth > self.max_depth {
-            return Err(coded(
+            return Err(vec![coded(
                 &format!(
                     "Query is nested too deep: {depth} levels of fields; at most {} are allowed.",
                     self.max_depth
                 ),
                 Code::QueryTooComplex,
-            ));
+            )]);
         }
-        self.insert(&request.query, &document);
-        Ok(())
+        let prepared = Prepared {
+            analysis: Arc::new(check_document(&self.inputs, &document)?),
+            document,
+        };
+        self.insert(&request.query, &prepared);
+        Ok(prepared)
     }
 
-    /// The parsed document for `query`, if it was seen before.
-    pub fn get(&self, query: &str) -> Option<ExecutableDocument> {
+    /// The checked document for `query`, if it was seen before.
+    fn get(&self, query: &str) -> Option<Prepared> {
         let documents = self.documents.lock().ok()?;
         documents.get(query).cloned()
     }
 
-    /// Remembers a document that parsed.
-    pub fn insert(&self, query: &str, document: &ExecutableDocument) {
+    /// Remembers a document that parsed and passed the checks.
+    fn insert(&self, query: &str, document: &Prepared) {
         if query.len() > MAX_QUERY_BYTES {
             return;
         }
@@ -168,6 +183,16 @@ impl DocumentCache {
             documents.insert(query.to_owned(), document.clone());
         }
     }
+}
+
+/// A document that parsed and passed the checks, with what its checks found for the checks
+/// of each request.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// The parsed document (the executor's own copy: a request may rewrite it).
+    pub document: ExecutableDocument,
+    /// What the document's checks found.
+    pub analysis: Arc<Analysis>,
 }
 
 fn coded(message: &str, code: Code) -> ServerError {
@@ -280,11 +305,23 @@ mod tests {
         parse_query(query).expect("parses")
     }
 
+    fn prepared(query: &str) -> Prepared {
+        Prepared {
+            document: document(query),
+            analysis: Arc::default(),
+        }
+    }
+
+    fn cache(max_aliases: usize, max_depth: usize) -> DocumentCache {
+        let inputs = InputSchema::from_sdl(&crate::graphql::sdl()).expect("the SDL parses");
+        DocumentCache::new(max_aliases, max_depth, inputs)
+    }
+
     #[test]
     fn a_parsed_document_is_found_by_its_text() {
-        let cache = DocumentCache::new(30, 12);
+        let cache = cache(30, 12);
         assert!(cache.get("{ a }").is_none());
-        cache.insert("{ a }", &document("{ a }"));
+        cache.insert("{ a }", &prepared("{ a }"));
         assert!(cache.get("{ a }").is_some());
         assert!(cache.get("{ b }").is_none());
     }
@@ -293,9 +330,12 @@ mod tests {
     fn aliases_are_counted_everywhere() {
         let query = "query { a: x b: y { c: z ... on T { d: w } ...F } } fragment F on T { e: v }";
         assert_eq!(count_aliases(&document(query)), 5);
-        let cache = DocumentCache::new(4, 12);
+        let cache = cache(4, 12);
         let mut request = Request::new(query);
-        let error = cache.prepare(&mut request).expect_err("too many aliases");
+        let error = cache
+            .prepare(&mut request)
+            .expect_err("too many aliases")
+            .remove(0);
         assert!(
             error.message.contains("5 aliased fields"),
             "{}",
@@ -321,16 +361,16 @@ mod tests {
 
     #[test]
     fn the_cache_stays_bounded() {
-        let cache = DocumentCache::new(30, 12);
+        let cache = cache(30, 12);
         let long = format!("{{ a {} }}", " ".repeat(MAX_QUERY_BYTES));
-        cache.insert(&long, &document(&long));
+        cache.insert(&long, &prepared(&long));
         assert!(
             cache.get(&long).is_none(),
             "oversized documents are not kept"
         );
         for n in 0..=CAPACITY {
             let query = format!("{{ f{n} }}");
-            cache.insert(&query, &document(&query));
+            cache.insert(&query, &prepared(&query));
         }
         let kept = cache.documents.lock().expect("lock").len();
         assert!(kept <= CAPACITY, "{kept} documents kept");

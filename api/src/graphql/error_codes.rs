@@ -1,5 +1,7 @@
-//! Gives the errors async-graphql raises itself (parse, validation, limits, argument
-//! coercion) the same stable `extensions.code` as the resolvers' errors.
+//! Every request's path to the executor, the same for POST, GET, batches, persisted queries
+//! and WebSocket: the document checks, variable coercion as the GraphQL spec has it
+//! ([`super::input`]), then execution; and the same stable `extensions.code` on the errors
+//! async-graphql raises itself (validation, limits) as on the resolvers' errors.
 //!
 //! This is done around execution rather than as a schema extension: any extension puts
 //! every field resolution on async-graphql's slow path, which costs more than the whole
@@ -7,13 +9,14 @@
 
 use std::sync::Arc;
 
-use async_graphql::parser::types::{DocumentOperations, OperationDefinition};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
 use async_graphql::{BatchRequest, BatchResponse, Data, Executor, Request, Response, ServerError};
 use futures::StreamExt;
 use futures::stream::{self, BoxStream};
 
-use super::documents::DocumentCache;
+use super::documents::{DocumentCache, Prepared};
 use super::error::Code;
+use super::input::{coerce_variables, leave_out, selected_operation};
 
 fn with_code(mut error: ServerError, code: Code) -> ServerError {
     let extensions = error.extensions.get_or_insert_with(Default::default);
@@ -23,77 +26,78 @@ fn with_code(mut error: ServerError, code: Code) -> ServerError {
     error
 }
 
-/// The code of an error that async-graphql raised without one, once the document parsed.
+/// The code of an error that came back from async-graphql without one. Input problems
+/// never reach here (they are found, and coded, before execution), so an error with no
+/// `path` is the document failing validation or a limit, and one with a `path` is a
+/// resolver failing in a way nobody classified: a bug, never the client's fault.
 fn code_after_parse(error: &ServerError) -> Code {
     match error.message.as_str() {
         "Query is too complex." | "Query is nested too deep." => Code::QueryTooComplex,
         message if message.starts_with("The number of directives") => Code::QueryTooComplex,
-        // A value of the wrong type for an argument, written in the document or sent as a
-        // variable: the client's input.
-        message if message.starts_with("Invalid value for argument") => Code::BadUserInput,
-        // Validation errors point at the document, not at a field of the result.
         _ if error.path.is_empty() => Code::ValidationFailed,
-        // What is left is input coercion while resolving: a value that does not fit its
-        // argument's type, i.e. the client's input.
-        _ => Code::BadUserInput,
+        _ => Code::Internal,
     }
 }
 
-/// The operation a request runs, if its name (or the document alone) picks one.
-fn selected_operation<'a>(
-    operations: &'a DocumentOperations,
-    name: Option<&str>,
-) -> Option<&'a OperationDefinition> {
-    let operation = match (operations, name) {
-        (DocumentOperations::Single(operation), None) => operation,
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name)?,
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next()?
-        }
-        _ => return None,
-    };
-    Some(&operation.node)
+/// The operation name that no document can select: asking for it makes async-graphql
+/// validate the whole document and stop before running anything.
+const VALIDATE_ONLY: &str = "__validate_only__";
+
+/// Validates the whole document as sent, running nothing (async-graphql validates every
+/// operation before it selects one). Needed only before [`leave_out`] prunes a document with
+/// several operations down to the one that runs.
+async fn validate_whole<E: Executor>(
+    executor: &E,
+    request: &Request,
+    document: &ExecutableDocument,
+) -> Result<(), Vec<ServerError>> {
+    let mut probe = Request::new(request.query.clone())
+        .variables(request.variables.clone())
+        .operation_name(VALIDATE_ONLY);
+    probe.set_parsed_query(document.clone());
+    let response = executor.execute(probe).await;
+    match response.errors.as_slice() {
+        [only] if only.message.contains(VALIDATE_ONLY) => Ok(()),
+        _ => Err(response.errors),
+    }
 }
 
-/// Variable coercion's first check, which async-graphql leaves to execution: a variable of
-/// a non-null type with no default must be provided. Without this a missing one would only
-/// fail the fields that use it, after the others (a mutation's too) had run; per the
-/// GraphQL spec it is a request error, so nothing runs and the answer has no `data`.
-fn missing_variables(request: &mut Request) -> Vec<ServerError> {
-    // Taken out for the look-up (the parsed document borrows the whole request) and put back.
-    let variables = std::mem::take(&mut request.variables);
-    let name = request.operation_name.take();
-    let missing = match request.parsed_query() {
-        Ok(document) => selected_operation(&document.operations, name.as_deref())
-            .map(|operation| {
-                operation
-                    .variable_definitions
-                    .iter()
-                    .filter(|definition| {
-                        !definition.node.var_type.node.nullable
-                            && definition.node.default_value.is_none()
-                            && !variables.contains_key(&definition.node.name.node)
-                    })
-                    .map(|definition| {
-                        with_code(
-                            ServerError::new(
-                                format!(
-                                    "Variable \"${}\" of required type \"{}\" was not provided.",
-                                    definition.node.name.node, definition.node.var_type.node
-                                ),
-                                Some(definition.pos),
-                            ),
-                            Code::BadUserInput,
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        Err(_) => Vec::new(),
+/// Everything before execution, the same for every transport: the document from the cache
+/// (or parsed and checked), the variables coerced as the GraphQL spec says, and the places
+/// of variables the request leaves out removed from the document.
+async fn prepare<E: Executor>(
+    executor: &E,
+    documents: &DocumentCache,
+    request: &mut Request,
+) -> Result<(), Vec<ServerError>> {
+    let Prepared {
+        mut document,
+        analysis,
+    } = documents.prepare(request)?;
+    let missing = match selected_operation(&document, request.operation_name.as_deref()) {
+        Some((name, operation)) => {
+            let missing = coerce_variables(documents.inputs(), operation, &request.variables)?;
+            let nulls = analysis.null_errors(name, &request.variables);
+            if !nulls.is_empty() {
+                return Err(nulls);
+            }
+            missing
+        }
+        // No such operation: the executor says so.
+        None => Vec::new(),
     };
-    request.variables = variables;
-    request.operation_name = name;
-    missing
+    if !missing.is_empty() {
+        let several = matches!(
+            &document.operations,
+            DocumentOperations::Multiple(operations) if operations.len() > 1
+        );
+        if several {
+            validate_whole(executor, request, &document).await?;
+        }
+        leave_out(&mut document, request.operation_name.as_deref(), &missing);
+    }
+    request.set_parsed_query(document);
+    Ok(())
 }
 
 /// Runs one request and gives every error a code.
@@ -102,14 +106,10 @@ pub async fn execute<E: Executor>(
     documents: &DocumentCache,
     mut request: Request,
 ) -> Response {
-    if let Err(error) = documents.prepare(&mut request) {
-        return Response::from_errors(vec![error]);
+    match prepare(executor, documents, &mut request).await {
+        Ok(()) => coded(executor.execute(request).await),
+        Err(errors) => coded(Response::from_errors(errors)),
     }
-    let missing = missing_variables(&mut request);
-    if !missing.is_empty() {
-        return Response::from_errors(missing);
-    }
-    coded(executor.execute(request).await)
 }
 
 /// Runs a single or batched request and gives every error a code.
@@ -149,16 +149,40 @@ impl<E: Executor> CodedExecutor<E> {
     }
 }
 
-/// Gives every error of a response that has none a code.
+/// Gives every error of a response that has none a code; one that is nobody's known
+/// failure is masked, and logged under the id the client gets.
 fn coded(mut response: Response) -> Response {
     response.errors = std::mem::take(&mut response.errors)
         .into_iter()
         .map(|error| {
-            let code = code_after_parse(&error);
-            with_code(error, code)
+            let has_code = error
+                .extensions
+                .as_ref()
+                .is_some_and(|extensions| extensions.get("code").is_some());
+            if has_code {
+                return error;
+            }
+            match code_after_parse(&error) {
+                Code::Internal => masked(error),
+                code => with_code(error, code),
+            }
         })
         .collect();
     response
+}
+
+/// An unclassified error as the client sees it: a generic message and an id; the log has
+/// the original under the same id.
+fn masked(error: ServerError) -> ServerError {
+    let id = uuid::Uuid::new_v4().to_string();
+    tracing::error!(error_id = %id, error = %error.message, path = ?error.path, "unclassified GraphQL error");
+    let mut masked = ServerError::new(format!("Internal server error (error id {id})"), None);
+    masked.locations = error.locations;
+    masked.path = error.path;
+    let extensions = masked.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", Code::Internal.as_str());
+    extensions.set("errorId", id.as_str());
+    masked
 }
 
 impl<E: Executor> Executor for CodedExecutor<E> {
@@ -171,16 +195,219 @@ impl<E: Executor> Executor for CodedExecutor<E> {
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        if let Err(error) = self.documents.prepare(&mut request) {
-            return stream::once(async move { Response::from_errors(vec![error]) }).boxed();
+        let inner = self.inner.clone();
+        let documents = Arc::clone(&self.documents);
+        stream::once(async move {
+            match prepare(&inner, &documents, &mut request).await {
+                Ok(()) => inner
+                    .execute_stream(request, session_data)
+                    .map(coded)
+                    .boxed(),
+                Err(errors) => {
+                    stream::once(async move { coded(Response::from_errors(errors)) }).boxed()
+                }
+            }
+        })
+        .flatten()
+        .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The pipeline against a small schema, beside what async-graphql does on its own: each
+    //! test shows where the library's default differs from the GraphQL spec.
+
+    use async_graphql::{
+        EmptyMutation, EmptySubscription, InputObject, MaybeUndefined, Object, Schema, Value,
+        Variables,
+    };
+    use serde_json::json;
+
+    use super::*;
+    use crate::graphql::input::InputSchema;
+
+    /// A patch-like input: an optional field whose absence matters, and one with a default.
+    #[derive(InputObject)]
+    struct Patch {
+        note: MaybeUndefined<String>,
+        #[graphql(default = 7)]
+        size: i32,
+    }
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn echo(&self, patch: Patch) -> String {
+            let note = match patch.note {
+                MaybeUndefined::Undefined => "kept".to_owned(),
+                MaybeUndefined::Null => "cleared".to_owned(),
+                MaybeUndefined::Value(note) => note,
+            };
+            format!("{note}/{}", patch.size)
         }
-        let missing = missing_variables(&mut request);
-        if !missing.is_empty() {
-            return stream::once(async move { Response::from_errors(missing) }).boxed();
+
+        async fn items(&self, items: Vec<Option<i32>>) -> String {
+            format!("{items:?}")
         }
-        self.inner
-            .execute_stream(request, session_data)
-            .map(coded)
-            .boxed()
+
+        async fn fails(&self) -> async_graphql::Result<i32> {
+            Err("database text that must not leak".into())
+        }
+    }
+
+    type TestSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+    fn schema() -> (TestSchema, DocumentCache) {
+        let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
+        let inputs = InputSchema::from_sdl(&schema.sdl()).expect("the SDL parses");
+        (schema, DocumentCache::new(30, 12, inputs))
+    }
+
+    fn request(query: &str, variables: serde_json::Value) -> Request {
+        Request::new(query).variables(Variables::from_json(variables))
+    }
+
+    fn data(response: &Response) -> serde_json::Value {
+        assert!(response.errors.is_empty(), "{:?}", response.errors);
+        response.data.clone().into_json().expect("json")
+    }
+
+    fn code(response: &Response) -> Option<String> {
+        let extensions = response.errors.first()?.extensions.as_ref()?;
+        match extensions.get("code")? {
+            Value::String(code) => Some(code.clone()),
+            _ => None,
+        }
+    }
+
+    const ECHO: &str =
+        "query($note: String, $size: Int) { echo(patch: {note: $note, size: $size}) }";
+
+    #[tokio::test]
+    async fn a_missing_variable_leaves_its_input_field_out() {
+        let (schema, documents) = schema();
+        // async-graphql alone reads the missing `$note` as null (clearing it) and the missing
+        // `$size` as null (refusing it, though the field has a default).
+        let library = schema.execute(request(ECHO, json!({}))).await;
+        assert!(
+            !library.errors.is_empty(),
+            "the library's default refuses `size`"
+        );
+        let library = schema.execute(request(ECHO, json!({ "size": 1 }))).await;
+        assert_eq!(data(&library), json!({ "echo": "cleared/1" }));
+
+        // As the spec says: left out, so kept, and the default applies.
+        let response = execute(&schema, &documents, request(ECHO, json!({}))).await;
+        assert_eq!(data(&response), json!({ "echo": "kept/7" }));
+        // An explicit null still clears; a given value is used.
+        let response = execute(
+            &schema,
+            &documents,
+            request(ECHO, json!({ "note": null, "size": 2 })),
+        )
+        .await;
+        assert_eq!(data(&response), json!({ "echo": "cleared/2" }));
+        // A variable's own default comes first.
+        let with_default = "query($note: String = \"dflt\", $size: Int = 3) { echo(patch: {note: $note, size: $size}) }";
+        let response = execute(&schema, &documents, request(with_default, json!({}))).await;
+        assert_eq!(data(&response), json!({ "echo": "dflt/3" }));
+    }
+
+    #[tokio::test]
+    async fn a_missing_variable_in_a_list_is_null() {
+        let (schema, documents) = schema();
+        let query = "query($a: Int, $b: Int) { items(items: [$a, 1, $b]) }";
+        let response = execute(&schema, &documents, request(query, json!({ "b": 2 }))).await;
+        assert_eq!(
+            data(&response),
+            json!({ "items": "[None, Some(1), Some(2)]" })
+        );
+    }
+
+    #[tokio::test]
+    async fn several_operations_keep_their_fragments_and_validation() {
+        let (schema, documents) = schema();
+        let query = "query A($note: String) { ...F } query B($note: String) { ...F }
+                     fragment F on Query { echo(patch: {note: $note}) }";
+        let picked = request(query, json!({})).operation_name("B");
+        let response = execute(&schema, &documents, picked).await;
+        assert_eq!(data(&response), json!({ "echo": "kept/7" }));
+        // The operation that does not run is still validated.
+        let broken = "query A { nope } query B($note: String) { echo(patch: {note: $note}) }";
+        let response = execute(
+            &schema,
+            &documents,
+            request(broken, json!({})).operation_name("B"),
+        )
+        .await;
+        assert_eq!(
+            code(&response).as_deref(),
+            Some("GRAPHQL_VALIDATION_FAILED")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_literal_that_does_not_fit_is_a_validation_error_and_a_variable_is_input() {
+        let (schema, documents) = schema();
+        // async-graphql alone says the same thing for both.
+        let literal = "{ echo(patch: {nope: 1}) }";
+        let variable = "query($p: Patch!) { echo(patch: $p) }";
+        let from_variable = json!({ "p": { "nope": 1 } });
+        let library_literal = schema.execute(request(literal, json!({}))).await;
+        let library_variable = schema
+            .execute(request(variable, from_variable.clone()))
+            .await;
+        assert!(
+            library_literal.errors[0]
+                .message
+                .starts_with("Invalid value for argument")
+        );
+        assert!(
+            library_variable.errors[0]
+                .message
+                .starts_with("Invalid value for argument")
+        );
+
+        let response = execute(&schema, &documents, request(literal, json!({}))).await;
+        assert_eq!(
+            code(&response).as_deref(),
+            Some("GRAPHQL_VALIDATION_FAILED")
+        );
+        let response = execute(&schema, &documents, request(variable, from_variable)).await;
+        assert_eq!(code(&response).as_deref(), Some("BAD_USER_INPUT"));
+        let field = response.errors[0]
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("field"))
+            .cloned();
+        assert_eq!(field, Some(Value::from("p")));
+        // A misplaced variable is the document's fault, whether or not it is sent.
+        let misplaced = "query($size: String) { echo(patch: {size: $size}) }";
+        for variables in [json!({}), json!({ "size": "x" })] {
+            let response = execute(&schema, &documents, request(misplaced, variables)).await;
+            assert_eq!(
+                code(&response).as_deref(),
+                Some("GRAPHQL_VALIDATION_FAILED")
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unclassified_resolver_error_is_masked_as_internal() {
+        let (schema, documents) = schema();
+        let response = execute(&schema, &documents, request("{ fails }", json!({}))).await;
+        assert_eq!(code(&response).as_deref(), Some("INTERNAL_SERVER_ERROR"));
+        let error = &response.errors[0];
+        assert!(!error.message.contains("database"), "{}", error.message);
+        assert!(
+            error
+                .extensions
+                .as_ref()
+                .and_then(|e| e.get("errorId"))
+                .is_some()
+        );
+        assert!(!error.path.is_empty(), "it still says where");
     }
 }

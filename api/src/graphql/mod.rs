@@ -8,6 +8,7 @@ mod error_codes;
 mod filter;
 mod http;
 mod ids;
+mod input;
 mod loader;
 mod node;
 mod order;
@@ -22,6 +23,7 @@ pub use documents::DocumentCache;
 pub use error::Code;
 pub use http::router;
 pub use ids::{NodeType, decode_node_id, encode_node_id};
+pub use input::InputSchema;
 pub use loader::Loaders;
 pub use subscription::SubscriptionRoot;
 
