@@ -292,6 +292,31 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_never_shows_a_password() {
+        for pairs in [
+            vec![(
+                "DATABASE_URL",
+                "postgres://app:s3cret-pw@db.internal:5432/prod?sslmode=require",
+            )],
+            vec![
+                ("DB_DRIVER", "postgresql"),
+                ("DB_USERNAME", "app"),
+                ("DB_PASSWORD", "s3cret-pw"),
+                ("DB_HOSTNAME", "db.internal"),
+                ("DB_NAME", "prod"),
+            ],
+        ] {
+            let config = Config::from_vars(vars(&pairs)).expect("valid");
+            let shown = format!("{config:?}");
+            assert!(!shown.contains("s3cret-pw"), "{shown}");
+            assert!(
+                shown.contains("db.internal"),
+                "the rest is still shown: {shown}"
+            );
+        }
+    }
+
+    #[test]
     fn values_are_read_from_upper_case_variables() {
         let config = Config::from_vars(vars(&[
             ("PORT", "9001"),

@@ -11,7 +11,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://customers_todos.db?mode=rwc";
 /// `DATABASE_URL` wins; without it, the customer seed's `DB_DRIVER`, `DB_USERNAME`,
 /// `DB_PASSWORD`, `DB_HOSTNAME`, `DB_PORT` and `DB_NAME` build the URL, so deployments of
 /// the Python service keep working; with none of them, [`DEFAULT_DATABASE_URL`].
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 pub struct DatabaseSettings {
     /// A full SeaORM URL (`postgres://…` or `sqlite://…`).
     pub database_url: Option<String>,
@@ -27,6 +27,44 @@ pub struct DatabaseSettings {
     pub db_port: Option<u16>,
     /// PostgreSQL database name, or the SQLite file's path.
     pub db_name: Option<String>,
+}
+
+/// What stands in for a password in logs and `{:?}` output.
+const REDACTED: &str = "***";
+
+/// `url` with the password of its user part (`scheme://user:password@host`) replaced, so
+/// it can be logged.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let Some((user_info, host)) = authority.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match user_info.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:{REDACTED}@{host}{path}"),
+        None => url.to_owned(),
+    }
+}
+
+/// Shows every setting but the passwords: configuration is logged and printed in errors.
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("db_driver", &self.db_driver)
+            .field("db_username", &self.db_username)
+            .field("db_password", &self.db_password.as_ref().map(|_| REDACTED))
+            .field("db_hostname", &self.db_hostname)
+            .field("db_port", &self.db_port)
+            .field("db_name", &self.db_name)
+            .finish()
+    }
 }
 
 impl DatabaseSettings {
@@ -99,6 +137,21 @@ fn encode(part: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redact_url("postgres://u:pw@h:5432/d?x=1"),
+            "postgres://u:***@h:5432/d?x=1"
+        );
+        assert_eq!(redact_url("postgres://u:p@w@h/d"), "postgres://u:***@h/d");
+        assert_eq!(redact_url("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(
+            redact_url("sqlite://./data/app.db?mode=rwc"),
+            "sqlite://./data/app.db?mode=rwc"
+        );
+        assert_eq!(redact_url("not a url"), "not a url");
+    }
 
     #[test]
     fn database_url_wins_over_parts() {

@@ -1,6 +1,6 @@
 //! The service's one error type, classifying database failures once.
 
-use sea_orm::{DbErr, RuntimeErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr, sqlx};
 
 /// Result of every service call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -199,16 +199,109 @@ impl Error {
     }
 }
 
+/// Whether a database error means "not now" rather than "never": no connection could be had
+/// or kept, the server is shutting down or refusing connections, or SQLite's file is busy.
+/// Decided by the error's variant and SQLSTATE / SQLite result code, never by its text.
 fn is_unavailable(error: &DbErr) -> bool {
     match error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
         DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
-            let text = inner.to_string();
-            text.contains("pool timed out")
-                || text.contains("connection refused")
-                || text.contains("error communicating with database")
-                || text.contains("database is locked")
+            sqlx_is_unavailable(inner)
         }
         _ => false,
+    }
+}
+
+fn sqlx_is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(database) => {
+            let Some(code) = database.code() else {
+                return false;
+            };
+            if database
+                .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                .is_some()
+            {
+                sqlite_busy(&code)
+            } else {
+                postgres_unavailable(&code)
+            }
+        }
+        _ => false,
+    }
+}
+
+/// PostgreSQL SQLSTATEs of class 08 (connection exception), 53300 (too many connections),
+/// 57P01–57P03 (the server is shutting down, crashed, or not accepting connections yet).
+fn postgres_unavailable(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08") || matches!(sqlstate, "53300" | "57P01" | "57P02" | "57P03")
+}
+
+/// SQLite's primary result codes 5 (`SQLITE_BUSY`) and 6 (`SQLITE_LOCKED`), under any
+/// extended code (sqlx reports the extended one).
+fn sqlite_busy(code: &str) -> bool {
+    code.parse::<u32>()
+        .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn query_error(error: sqlx::Error) -> Error {
+        DbErr::Query(RuntimeErr::SqlxError(Arc::new(error))).into()
+    }
+
+    #[test]
+    fn pool_and_transport_failures_are_unavailable() {
+        let cases = [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::WorkerCrashed,
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset)),
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::BrokenPipe)),
+        ];
+        for case in cases {
+            let shown = case.to_string();
+            assert!(
+                matches!(query_error(case), Error::Unavailable(_)),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_failures_are_database_errors() {
+        for case in [
+            sqlx::Error::RowNotFound,
+            sqlx::Error::Protocol("pool timed out".into()),
+            sqlx::Error::ColumnNotFound("error communicating with database".into()),
+        ] {
+            let shown = case.to_string();
+            assert!(matches!(query_error(case), Error::Database(_)), "{shown}");
+        }
+    }
+
+    #[test]
+    fn codes_decide_for_server_errors() {
+        for sqlstate in ["08006", "08001", "53300", "57P01", "57P02", "57P03"] {
+            assert!(postgres_unavailable(sqlstate), "{sqlstate}");
+        }
+        for sqlstate in ["23505", "42P01", "40001", "57014"] {
+            assert!(!postgres_unavailable(sqlstate), "{sqlstate}");
+        }
+        for code in ["5", "261", "517", "6", "262"] {
+            assert!(sqlite_busy(code), "{code}");
+        }
+        for code in ["1", "19", "2067", "787"] {
+            assert!(!sqlite_busy(code), "{code}");
+        }
     }
 }
