@@ -132,15 +132,12 @@ impl<'a> Walk<'a> {
                 definition.has_default,
                 &mut path,
             ) {
-                let at = if problem.path.to_string() == name.node.as_str() {
-                    String::new()
-                } else {
-                    format!(" at \"{}\"", problem.path)
-                };
                 self.errors.push(coded(
                     format!(
-                        "Argument \"{}\" has an invalid value{at}: {}.",
-                        name.node, problem.reason
+                        "Argument \"{}\" has an invalid value{}: {}.",
+                        name.node,
+                        problem.path.at(),
+                        problem.reason
                     ),
                     Some(pos),
                     Code::ValidationFailed,

@@ -47,6 +47,16 @@ impl Path {
         }
     }
 
+    /// ` at "input.status"` for a place inside the value, nothing for the whole value: the
+    /// phrase messages put after the argument or variable's name.
+    pub fn at(&self) -> String {
+        if self.steps.is_empty() {
+            String::new()
+        } else {
+            format!(" at \"{self}\"")
+        }
+    }
+
     /// The input field the problem is in (the innermost one), else the root's name: what
     /// `extensions.field` reports.
     pub fn field(&self) -> &str {

@@ -39,14 +39,10 @@ pub fn coerce(
                 let mut checker =
                     Checker::new(schema, Source::Variables, |_: Usage<'_>, _: &Path| {});
                 if let Err(problem) = checker.check(value, ty, false, &mut path) {
-                    let at = if problem.path.to_string() == name.as_str() {
-                        String::new()
-                    } else {
-                        format!(" at \"{}\"", problem.path)
-                    };
                     errors.push(coded(
                         format!(
-                            "Variable \"${name}\" got an invalid value{at}: {}.",
+                            "Variable \"${name}\" got an invalid value{}: {}.",
+                            problem.path.at(),
                             problem.reason
                         ),
                         Some(definition.name.pos),
