@@ -13,6 +13,7 @@ pub mod server;
 pub mod state;
 pub mod telemetry;
 pub mod ui;
+pub mod write;
 
 pub use config::Config;
 pub use server::{Application, app, state, state_with_events};

@@ -18,6 +18,7 @@ use crate::events::{EventRelay, Events, EventsError};
 use crate::graphql::DocumentCache;
 use crate::state::AppState;
 use crate::telemetry::{NoFailureLine, RequestSpan, ResponseLine};
+use crate::write::Writer;
 use crate::{database, graphql, health, rest, ui};
 
 /// How long shutdown waits for the pool to close its connections.
@@ -55,13 +56,15 @@ pub fn state(db: DatabaseConnection, config: Config) -> AppState {
 
 /// Builds the state every route shares, publishing change events to `events`.
 pub fn state_with_events(db: DatabaseConnection, config: Config, events: Events) -> AppState {
-    let schema = graphql::build_schema(db.clone(), events.clone(), &config);
+    let writer = Writer::new(db.clone(), events.clone());
+    let schema = graphql::build_schema(db.clone(), events.clone(), writer.clone(), &config);
     let inputs =
         graphql::InputSchema::from_sdl(&schema.sdl()).expect("the schema's own SDL always parses");
     AppState {
         db,
         schema,
         events,
+        writer,
         documents: Arc::new(DocumentCache::new(
             config.graphql_max_aliases,
             config.graphql_max_depth,

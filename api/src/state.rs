@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::config::Config;
 use crate::events::Events;
 use crate::graphql::{ApiSchema, DocumentCache};
+use crate::write::Writer;
 
 /// The application state handed to every route.
 #[derive(Clone)]
@@ -18,6 +19,8 @@ pub struct AppState {
     pub schema: ApiSchema,
     /// Where writes announce themselves to subscribers.
     pub events: Events,
+    /// Every write goes through it, from REST and GraphQL alike.
+    pub writer: Writer,
     /// Parsed GraphQL documents, shared by every request.
     pub documents: Arc<DocumentCache>,
     /// The settings read at start-up.
@@ -36,8 +39,8 @@ impl FromRef<AppState> for ApiSchema {
     }
 }
 
-impl FromRef<AppState> for Events {
+impl FromRef<AppState> for Writer {
     fn from_ref(state: &AppState) -> Self {
-        state.events.clone()
+        state.writer.clone()
     }
 }

@@ -161,7 +161,7 @@ pub enum Invalid {
     Cursor,
     /// Names a customer that does not exist.
     #[error("no customer has customer_id {0}")]
-    UnknownCustomer(i32),
+    UnknownCustomer(i64),
 }
 
 impl From<Violation> for Error {

@@ -12,68 +12,12 @@ use sea_orm::sea_query::{
 use sea_orm::{
     ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Iterable, PaginatorTrait, QueryFilter,
 };
-use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Field, Invalid, Result};
 use crate::filter::{EntityFilter, never};
-use crate::paging::{ListQuery, Page, PageRequest};
-
-/// One value of a row's sort key, as carried inside a cursor (timestamps as RFC 3339 text).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum SortValue {
-    /// SQL NULL.
-    Null,
-    /// An integer column.
-    Int(i64),
-    /// A text or timestamp column.
-    Text(String),
-}
-
-impl SortValue {
-    pub(crate) fn time(time: DateTime<Utc>) -> Self {
-        Self::Text(time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-    }
-}
-
-/// The kind of value a sort column holds, to read a cursor's values as.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ValueKind {
-    /// A 32-bit integer.
-    Int,
-    /// Text, compared by bytes.
-    Text,
-    /// A UTC timestamp.
-    Time,
-}
-
-impl ValueKind {
-    /// The SQL value for a cursor value (`Some(None)` for NULL), or `None` if the value
-    /// cannot be one of this kind: the cursor was not issued for this order.
-    pub(crate) fn to_sql(self, value: &SortValue, nullable: bool) -> Option<Option<Value>> {
-        match (self, value) {
-            (_, SortValue::Null) => nullable.then_some(None),
-            (Self::Int, SortValue::Int(number)) => {
-                Some(Some(Value::from(i32::try_from(*number).ok()?)))
-            }
-            (Self::Text, SortValue::Text(text)) => Some(Some(Value::from(text.clone()))),
-            (Self::Time, SortValue::Text(text)) => {
-                let time = DateTime::parse_from_rfc3339(text).ok()?.with_timezone(&Utc);
-                Some(Some(Value::from(time)))
-            }
-            _ => None,
-        }
-    }
-}
-
-/// Where a page starts or ends: the sort values of a row and its primary key.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Cursor {
-    /// The row's values of the sort columns, in `orderBy` order (primary key excluded).
-    pub values: Vec<SortValue>,
-    /// The row's primary key, the last tie-breaker.
-    pub key: i32,
-}
+use crate::paging::{
+    Cursor, Page, PageQuery, PageRequest, Sort, SortField, SortValue, ValueKind, effective_order,
+};
 
 /// One column of an ORDER BY, as SQL.
 #[derive(Clone, Debug)]
@@ -176,56 +120,6 @@ pub(crate) fn beyond(columns: &[SortColumn], values: &[Option<Value>], reverse: 
     any
 }
 
-/// A sortable field of one entity: how it is stored, so sorts and cursors can be built
-/// generically.
-pub trait SortField: Copy + Eq + std::fmt::Debug {
-    /// The primary key, the tie-breaker that makes every order total.
-    const KEY: Self;
-    /// The column's name.
-    fn column(self) -> &'static str;
-    /// What its values are.
-    fn kind(self) -> ValueKind;
-    /// Whether it can be NULL.
-    fn nullable(self) -> bool;
-}
-
-/// One entry of an `orderBy`: a field and a direction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Sort<S> {
-    /// The field.
-    pub field: S,
-    /// Largest first (NULLs first) instead of smallest first (NULLs last).
-    pub descending: bool,
-}
-
-/// The order actually used for `order`: each field once (the first mention wins), nothing
-/// after the primary key (it already decides), and the key last, in the direction of the
-/// entry before it (so `LAST_NAME_DESC` is one backward walk of a `(last_name, key)` index),
-/// ascending when there is none. Cursors hold one value per entry of this list.
-pub fn effective_order<S: SortField>(order: &[Sort<S>]) -> Vec<Sort<S>> {
-    let mut effective: Vec<Sort<S>> = Vec::with_capacity(order.len() + 1);
-    for sort in order {
-        if effective.iter().any(|seen| seen.field == sort.field) {
-            continue;
-        }
-        effective.push(*sort);
-        if sort.field == S::KEY {
-            break;
-        }
-    }
-    match effective.last() {
-        Some(last) if last.field == S::KEY => {}
-        last => {
-            let descending = last.is_some_and(|sort| sort.descending);
-            effective.push(Sort {
-                field: S::KEY,
-                descending,
-            });
-        }
-    }
-    effective
-}
-
 /// The SQL side of one connection request: its sort columns and its cursors as values.
 pub(crate) struct Plan {
     columns: Vec<SortColumn>,
@@ -250,31 +144,29 @@ impl Plan {
                 descending: sort.descending,
             })
             .collect();
-        let values =
-            |cursor: &Option<Cursor>, field: Field| -> Result<Option<Vec<Option<Value>>>> {
-                let Some(cursor) = cursor else {
-                    return Ok(None);
-                };
-                let invalid = || Error::invalid(field, Invalid::Cursor);
-                if cursor.values.len() != order.len() {
-                    return Err(invalid());
-                }
-                let values = order
-                    .iter()
-                    .zip(&cursor.values)
-                    .map(|(sort, value)| {
-                        sort.field
-                            .kind()
-                            .to_sql(value, sort.field.nullable())
-                            .ok_or_else(invalid)
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                // The key is the last sort entry; it must agree with the cursor's key.
-                if values.last() != Some(&Some(Value::from(cursor.key))) {
-                    return Err(invalid());
-                }
-                Ok(Some(values))
+        let values = |cursor: &Option<Cursor>,
+                      field: Field|
+         -> Result<Option<Vec<Option<Value>>>> {
+            let Some(cursor) = cursor else {
+                return Ok(None);
             };
+            let invalid = || Error::invalid(field, Invalid::Cursor);
+            if cursor.values.len() != order.len() {
+                return Err(invalid());
+            }
+            let values = order
+                .iter()
+                .zip(&cursor.values)
+                .map(|(sort, value)| {
+                    sql_value(sort.field.kind(), value, sort.field.nullable()).ok_or_else(invalid)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            // The key is the last sort entry; it must agree with the cursor's key.
+            if values.last() != Some(&Some(Value::from(cursor.key))) {
+                return Err(invalid());
+            }
+            Ok(Some(values))
+        };
         Ok(Self {
             after: values(&page.after, Field::After)?,
             before: values(&page.before, Field::Before)?,
@@ -317,6 +209,23 @@ impl Plan {
     }
 }
 
+/// The SQL value for a cursor value (`Some(None)` for NULL), or `None` if the value
+/// cannot be one of this kind: the cursor was not issued for this order.
+fn sql_value(kind: ValueKind, value: &SortValue, nullable: bool) -> Option<Option<Value>> {
+    match (kind, value) {
+        (_, SortValue::Null) => nullable.then_some(None),
+        (ValueKind::Int, SortValue::Int(number)) => {
+            Some(Some(Value::from(i32::try_from(*number).ok()?)))
+        }
+        (ValueKind::Text, SortValue::Text(text)) => Some(Some(Value::from(text.clone()))),
+        (ValueKind::Time, SortValue::Text(text)) => {
+            let time = DateTime::parse_from_rfc3339(text).ok()?.with_timezone(&Utc);
+            Some(Some(Value::from(time)))
+        }
+        _ => None,
+    }
+}
+
 /// The expression a field sorts by: text compares by bytes (code points) on PostgreSQL too,
 /// as it does on SQLite, whatever the database's collation.
 fn sort_expr<S: SortField>(backend: DbBackend, field: S) -> Expr {
@@ -325,19 +234,6 @@ fn sort_expr<S: SortField>(backend: DbBackend, field: S) -> Expr {
             Expr::cust(format!("\"{}\" COLLATE \"C\"", field.column()))
         }
         _ => Expr::col(Alias::new(field.column())),
-    }
-}
-
-/// The sort key of a row, as a cursor holds it; `effective` is the order as
-/// [`effective_order`] gives it (worked out once per page, not per row).
-pub(crate) fn cursor_of<S: SortField>(
-    effective: &[Sort<S>],
-    value_of: impl Fn(S) -> SortValue,
-    key: i32,
-) -> Cursor {
-    Cursor {
-        values: effective.iter().map(|sort| value_of(sort.field)).collect(),
-        key,
     }
 }
 
@@ -357,7 +253,7 @@ pub(crate) fn matching<E: EntityTrait>(
 /// A keyset page of the rows of `E` matching the query's filter, in its order.
 pub(crate) async fn page<E, F, S>(
     db: &impl ConnectionTrait,
-    query: &ListQuery<F, S>,
+    query: &PageQuery<F, S>,
 ) -> Result<Page<E::Model>>
 where
     E: EntityTrait,

@@ -1,6 +1,8 @@
-//! Plain lists (the REST routes) and keyset pages (GraphQL connections).
+//! Plain lists (the REST routes) and keyset pages (GraphQL connections): what is asked for
+//! (sizes, sort orders, cursors) and what comes back, without any SQL (that is `keyset`).
 
-use crate::keyset::{Cursor, Sort};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// `limit`/`offset` of the REST lists; no limit means the whole table, as in the seeds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -30,7 +32,7 @@ pub struct PageRequest {
 
 /// What a connection asks for: which rows (`filter`), in which order, and which page.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ListQuery<F, S> {
+pub struct PageQuery<F, S> {
     /// Only rows that match; `None` for every row.
     pub filter: Option<F>,
     /// The sort, most significant first; the primary key breaks ties.
@@ -95,5 +97,106 @@ impl PageRequest {
             has_previous_page,
             has_next_page,
         }
+    }
+}
+
+/// One value of a row's sort key, as carried inside a cursor (timestamps as RFC 3339 text).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SortValue {
+    /// SQL NULL.
+    Null,
+    /// An integer column.
+    Int(i64),
+    /// A text or timestamp column.
+    Text(String),
+}
+
+impl SortValue {
+    pub(crate) fn time(time: DateTime<Utc>) -> Self {
+        Self::Text(time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+}
+
+/// The kind of value a sort column holds, to read a cursor's values as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A 32-bit integer.
+    Int,
+    /// Text, compared by bytes.
+    Text,
+    /// A UTC timestamp.
+    Time,
+}
+
+/// Where a page starts or ends: the sort values of a row and its primary key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The row's values of the sort columns, in `orderBy` order (primary key excluded).
+    pub values: Vec<SortValue>,
+    /// The row's primary key, the last tie-breaker.
+    pub key: i32,
+}
+
+/// A sortable field of one entity: how it is stored, so sorts and cursors can be built
+/// generically.
+pub trait SortField: Copy + Eq + std::fmt::Debug {
+    /// The primary key, the tie-breaker that makes every order total.
+    const KEY: Self;
+    /// The column's name.
+    fn column(self) -> &'static str;
+    /// What its values are.
+    fn kind(self) -> ValueKind;
+    /// Whether it can be NULL.
+    fn nullable(self) -> bool;
+}
+
+/// One entry of an `orderBy`: a field and a direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Sort<S> {
+    /// The field.
+    pub field: S,
+    /// Largest first (NULLs first) instead of smallest first (NULLs last).
+    pub descending: bool,
+}
+
+/// The order actually used for `order`: each field once (the first mention wins), nothing
+/// after the primary key (it already decides), and the key last, in the direction of the
+/// entry before it (so `LAST_NAME_DESC` is one backward walk of a `(last_name, key)` index),
+/// ascending when there is none. Cursors hold one value per entry of this list.
+pub fn effective_order<S: SortField>(order: &[Sort<S>]) -> Vec<Sort<S>> {
+    let mut effective: Vec<Sort<S>> = Vec::with_capacity(order.len() + 1);
+    for sort in order {
+        if effective.iter().any(|seen| seen.field == sort.field) {
+            continue;
+        }
+        effective.push(*sort);
+        if sort.field == S::KEY {
+            break;
+        }
+    }
+    match effective.last() {
+        Some(last) if last.field == S::KEY => {}
+        last => {
+            let descending = last.is_some_and(|sort| sort.descending);
+            effective.push(Sort {
+                field: S::KEY,
+                descending,
+            });
+        }
+    }
+    effective
+}
+
+/// The sort key of a row, as a cursor holds it; `effective` is the order as
+/// [`effective_order`] gives it (worked out once per page, not per row).
+pub(crate) fn cursor_of<S: SortField>(
+    effective: &[Sort<S>],
+    value_of: impl Fn(S) -> SortValue,
+    key: i32,
+) -> Cursor {
+    Cursor {
+        values: effective.iter().map(|sort| value_of(sort.field)).collect(),
+        key,
     }
 }

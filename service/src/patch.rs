@@ -21,4 +21,12 @@ impl<T> Patch<T> {
             Self::Set(value) => Patch::Set(f(value)?),
         })
     }
+
+    /// Converts a value that is being set.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
+        match self {
+            Self::Keep => Patch::Keep,
+            Self::Set(value) => Patch::Set(f(value)),
+        }
+    }
 }

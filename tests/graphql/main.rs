@@ -13,3 +13,4 @@ mod queries;
 mod schema;
 mod subscriptions;
 mod websocket;
+mod writes;

@@ -1,19 +1,12 @@
-//! Relay cursor connections: page arguments, `pageInfo`, and the connection types.
+//! Relay cursor connections for any node type: page arguments, `orderBy` lists, `pageInfo`
+//! and the [`connection!`] macro that declares a connection and its edge. Each entity
+//! declares its own connection and says where its `totalCount` comes from.
 
-use std::sync::Arc;
+use async_graphql::{Context, Result, SimpleObject};
+use service::{Cursor, PageQuery, PageRequest, Sort, SortField};
 
-use async_graphql::{Context, Object, Result, SimpleObject};
-use service::customer::CustomerFilter;
-use service::keyset::{SortField, effective_order};
-use service::todo::TodoFilter;
-use service::{Cursor, ListQuery, Page, PageRequest, Sort};
-
-use super::customer::Customer;
-use super::error::{ServiceResultExt, bad_input};
-use super::ids::{NodeType, decode_cursor, encode_cursor, order_tag};
-use super::loader::{Loaders, TodoCountKey};
-use super::order::sorts;
-use super::todo::Todo;
+use super::error::bad_input;
+use super::ids::{NodeType, decode_cursor, order_tag};
 
 /// Page-size limits from the configuration, kept in the schema's data.
 #[derive(Clone, Copy, Debug)]
@@ -94,7 +87,7 @@ impl PageArgs {
         kind: NodeType,
         filter: Option<GraphqlFilter>,
         order_by: Option<Vec<GraphqlOrder>>,
-    ) -> Result<ListQuery<F, S>>
+    ) -> Result<PageQuery<F, S>>
     where
         F: From<GraphqlFilter>,
         S: SortField,
@@ -103,48 +96,11 @@ impl PageArgs {
     {
         let order = sorts(order_by.as_deref());
         let page = self.to_request(ctx, kind, &order_tag(&order))?;
-        Ok(ListQuery {
+        Ok(PageQuery {
             filter: filter.map(F::from),
             order,
             page,
         })
-    }
-}
-
-/// Where a connection's `totalCount` comes from, worked out only when it is selected.
-#[derive(Clone, Debug)]
-pub enum CountOf {
-    /// The customers matching a filter (`None`: all).
-    Customers(Option<Arc<CustomerFilter>>),
-    /// The todos matching a filter (`None`: all).
-    Todos(Option<Arc<TodoFilter>>),
-    /// The todos of one customer matching a filter (batched across the customers of a
-    /// page).
-    TodosOfCustomer(i32, Option<Arc<TodoFilter>>),
-}
-
-impl CountOf {
-    async fn count(&self, ctx: &Context<'_>) -> Result<i64> {
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        let count = match self {
-            Self::Customers(filter) => service::customer::count_matching(db, filter.as_deref())
-                .await
-                .gql()?,
-            Self::Todos(filter) => service::todo::count_matching(db, filter.as_deref())
-                .await
-                .gql()?,
-            Self::TodosOfCustomer(customer_id, filter) => ctx
-                .data::<Loaders>()?
-                .todo_counts
-                .load_one(TodoCountKey {
-                    customer_id: *customer_id,
-                    filter: filter.clone(),
-                })
-                .await
-                .gql()?
-                .unwrap_or_default(),
-        };
-        Ok(i64::try_from(count).unwrap_or(i64::MAX))
     }
 }
 
@@ -161,14 +117,17 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
-/// Declares a connection and its edge type for one node type.
+/// Declares a connection and its edge type for one node type: `$node` is the GraphQL object
+/// (`From<$model>`), `$cursor` gives a row's cursor under an effective order, and `$count`
+/// has `async fn count(&self, ctx: &Context<'_>) -> Result<u64>`, run only when a client
+/// selects `totalCount`.
 macro_rules! connection {
     (
         $connection:ident, $edge:ident, $node:ident, $model:ty, $sort:ty, $kind:expr,
-        $cursor:path, $connection_doc:literal, $edge_doc:literal
+        $cursor:path, $count:ty, $connection_doc:literal, $edge_doc:literal
     ) => {
         #[doc = $edge_doc]
-        #[derive(Clone, SimpleObject)]
+        #[derive(Clone, async_graphql::SimpleObject)]
         pub struct $edge {
             /// Pass to `after` or `before` to page from this item.
             pub cursor: String,
@@ -179,14 +138,19 @@ macro_rules! connection {
         #[doc = $connection_doc]
         pub struct $connection {
             edges: Vec<$edge>,
-            page_info: PageInfo,
-            count_of: CountOf,
+            page_info: $crate::graphql::connection::PageInfo,
+            count_of: $count,
         }
 
         impl $connection {
             /// Builds the connection from a service page sorted by `order`.
-            pub fn new(page: Page<$model>, count_of: CountOf, order: &[Sort<$sort>]) -> Self {
-                let order = effective_order(order);
+            pub fn new(
+                page: service::Page<$model>,
+                count_of: $count,
+                order: &[service::Sort<$sort>],
+            ) -> Self {
+                use $crate::graphql::ids::{encode_cursor, order_tag};
+                let order = service::effective_order(order);
                 let tag = order_tag(&order);
                 let edges: Vec<$edge> = page
                     .items
@@ -196,7 +160,7 @@ macro_rules! connection {
                         node: $node::from(item),
                     })
                     .collect();
-                let page_info = PageInfo {
+                let page_info = $crate::graphql::connection::PageInfo {
                     has_next_page: page.has_next_page,
                     has_previous_page: page.has_previous_page,
                     start_cursor: edges.first().map(|edge| edge.cursor.clone()),
@@ -211,7 +175,7 @@ macro_rules! connection {
         }
 
         #[doc = $connection_doc]
-        #[Object]
+        #[async_graphql::Object]
         impl $connection {
             /// The items of this page with their cursors.
             async fn edges(&self) -> &[$edge] {
@@ -224,38 +188,32 @@ macro_rules! connection {
             }
 
             /// Where this page is within the whole list.
-            async fn page_info(&self) -> &PageInfo {
+            async fn page_info(&self) -> &$crate::graphql::connection::PageInfo {
                 &self.page_info
             }
 
             /// How many items the whole list has (all pages); counted only when asked for.
-            async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
-                self.count_of.count(ctx).await
+            async fn total_count(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<i64> {
+                let count = self.count_of.count(ctx).await?;
+                Ok(i64::try_from(count).unwrap_or(i64::MAX))
             }
         }
     };
 }
 
-connection!(
-    CustomerConnection,
-    CustomerEdge,
-    Customer,
-    service::customer::Customer,
-    service::customer::CustomerSort,
-    NodeType::Customer,
-    service::customer::cursor,
-    "A page of customers, with the cursors to fetch the pages around it.",
-    "A customer in a page, with its cursor."
-);
+pub(crate) use connection;
 
-connection!(
-    TodoConnection,
-    TodoEdge,
-    Todo,
-    service::todo::Todo,
-    service::todo::TodoSort,
-    NodeType::Todo,
-    service::todo::cursor,
-    "A page of todos, with the cursors to fetch the pages around it.",
-    "A todo in a page, with its cursor."
-);
+/// The service's sort for an `orderBy` list (`None`: the default, by primary key).
+pub fn sorts<O: Copy, S>(order_by: Option<&[O]>) -> Vec<Sort<S>>
+where
+    Sort<S>: From<O>,
+{
+    order_by
+        .unwrap_or_default()
+        .iter()
+        .map(|order| Sort::from(*order))
+        .collect()
+}

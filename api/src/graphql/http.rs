@@ -19,7 +19,7 @@ use serde_json::json;
 use super::ApiSchema;
 use super::documents::DocumentCache;
 use super::error::Code;
-use super::error_codes::{CodedExecutor, execute, execute_batch};
+use super::pipeline::{CodedExecutor, execute, execute_batch};
 use crate::state::AppState;
 
 /// The media type of the GraphQL-over-HTTP spec.

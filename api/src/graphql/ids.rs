@@ -6,8 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use service::keyset::{SortField, effective_order};
-use service::{Cursor, Sort, SortValue};
+use service::{Cursor, Sort, SortField, SortValue, effective_order};
 
 /// The object types that have global ids.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -8,7 +8,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
 use service::Page;
 use service::customer::Customer;
-use service::todo::{Todo, TodoFilter, TodoQuery};
+use service::todo::{Todo, TodoFilter, TodoPageQuery};
 
 /// The loaders every request shares; registered once in the schema's data.
 pub struct Loaders {
@@ -78,7 +78,7 @@ pub struct CustomerTodosKey {
     pub customer_id: i32,
     /// The filter, order and page asked for (the same for every customer of one selection,
     /// shared rather than copied).
-    pub query: Arc<TodoQuery>,
+    pub query: Arc<TodoPageQuery>,
 }
 
 /// Loads pages of todos for many customers: one query per distinct request.
@@ -92,7 +92,7 @@ impl Loader<CustomerTodosKey> for CustomerTodosLoader {
         &self,
         keys: &[CustomerTodosKey],
     ) -> Result<HashMap<CustomerTodosKey, Page<Todo>>, Self::Error> {
-        let mut by_query: HashMap<&Arc<TodoQuery>, Vec<i32>> = HashMap::new();
+        let mut by_query: HashMap<&Arc<TodoPageQuery>, Vec<i32>> = HashMap::new();
         for key in keys {
             by_query
                 .entry(&key.query)

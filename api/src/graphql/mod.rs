@@ -1,17 +1,17 @@
 //! The GraphQL API: schema assembly, limits, and its HTTP and WebSocket endpoints.
 
+mod arguments;
 mod connection;
 mod customer;
 mod documents;
 mod error;
-mod error_codes;
 mod filter;
 mod http;
 mod ids;
 mod input;
 mod loader;
 mod node;
-mod order;
+mod pipeline;
 mod subscription;
 mod todo;
 
@@ -29,6 +29,7 @@ pub use subscription::SubscriptionRoot;
 
 use crate::config::Config;
 use crate::events::Events;
+use crate::write::Writer;
 
 /// Every query field, merged from the per-domain query types.
 // Named `Query` in the schema (likewise `Mutation`, `Subscription`): the names client
@@ -73,7 +74,12 @@ pub fn sdl() -> String {
 }
 
 /// Builds the executable schema over the pool, with the configured limits.
-pub fn build_schema(db: DatabaseConnection, events: Events, config: &Config) -> ApiSchema {
+pub fn build_schema(
+    db: DatabaseConnection,
+    events: Events,
+    writer: Writer,
+    config: &Config,
+) -> ApiSchema {
     let mut builder = schema_builder()
         .data(Loaders::new(
             &db,
@@ -81,6 +87,7 @@ pub fn build_schema(db: DatabaseConnection, events: Events, config: &Config) -> 
         ))
         .data(db)
         .data(events)
+        .data(writer)
         .data(PageLimits {
             default_size: config.graphql_default_page_size,
             max_size: config.graphql_max_page_size,

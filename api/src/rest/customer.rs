@@ -7,12 +7,13 @@ use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use service::customer::{self as customers, Customer, NewCustomer};
+use service::{Valid, Validate};
 use utoipa::ToSchema;
 
 use super::error::{Detail, RestError, ValidationErrorBody};
-use super::extract::{BodyReader, JsonObject, ListQuery, PathId, both};
-use crate::events::{ChangeKind, Events};
+use super::extract::{BodyReader, JsonObject, LimitOffset, PathId, both};
 use crate::state::AppState;
+use crate::write::Writer;
 
 /// The customer routes.
 pub fn router() -> Router<AppState> {
@@ -60,7 +61,7 @@ impl From<Customer> for CustomerJson {
 
 /// The body of `POST` and `PUT` (the seed's `Customer` model).
 #[derive(Debug, ToSchema)]
-#[allow(dead_code, reason = "documents the body that BodyReader parses")]
+#[expect(dead_code, reason = "documents the body that BodyReader parses")]
 pub struct CustomerBody {
     /// Must be absent or null on `POST`; on `PUT`, absent, null or the path's id.
     customer_id: Option<i32>,
@@ -79,9 +80,10 @@ pub struct CustomerBody {
     phone: Option<String>,
 }
 
-/// The body, read: the customer's fields and the `customer_id` it carried, if any.
+/// The body, read and checked: the customer's fields and the `customer_id` it carried, if
+/// any.
 struct ParsedBody {
-    new: NewCustomer,
+    new: Valid<NewCustomer>,
     customer_id: Option<i64>,
 }
 
@@ -99,17 +101,13 @@ fn parse(json: &JsonObject) -> Result<ParsedBody, RestError> {
     // The seed's model checks every field (the email too) before its routes look at ids,
     // and lists every problem: the service's rules join the type problems, for the fields
     // that were of the right type.
-    let checked = match customers::validate(new.clone()) {
-        Ok(checked) => checked,
+    match new.validate() {
+        Ok(new) => body.finish(ParsedBody { new, customer_id }),
         Err(error) => {
             body.add_service_problems(service_error(error, None, json), &FIELD_ORDER)?;
-            new
+            Err(body.into_error())
         }
-    };
-    body.finish(ParsedBody {
-        new: checked,
-        customer_id,
-    })
+    }
 }
 
 /// The seed model's field order, in which its 422 lists problems.
@@ -149,7 +147,7 @@ fn service_error(error: service::Error, id: Option<PathId>, body: &JsonObject) -
 )]
 async fn list(
     State(db): State<DatabaseConnection>,
-    ListQuery(params): ListQuery,
+    LimitOffset(params): LimitOffset,
 ) -> Result<Json<Vec<CustomerJson>>, RestError> {
     let rows = customers::list(&db, params)
         .await
@@ -196,8 +194,7 @@ async fn read(
     )
 )]
 async fn create(
-    State(db): State<DatabaseConnection>,
-    State(events): State<Events>,
+    State(writer): State<Writer>,
     body: JsonObject,
 ) -> Result<(StatusCode, Json<CustomerJson>), RestError> {
     let parsed = parse(&body)?;
@@ -206,10 +203,10 @@ async fn create(
             "Customer object cannot contain customer_id[{customer_id}]"
         )));
     }
-    let customer = customers::create(&db, parsed.new)
+    let customer = writer
+        .create_customer(parsed.new)
         .await
         .map_err(|error| service_error(error, None, &body))?;
-    events.customer(ChangeKind::Created, customer.customer_id, Some(&customer));
     Ok((StatusCode::CREATED, Json(customer.into())))
 }
 
@@ -226,8 +223,7 @@ async fn create(
     )
 )]
 async fn replace(
-    State(db): State<DatabaseConnection>,
-    State(events): State<Events>,
+    State(writer): State<Writer>,
     id: Result<PathId, RestError>,
     body: Result<JsonObject, RestError>,
 ) -> Result<Json<CustomerJson>, RestError> {
@@ -244,10 +240,10 @@ async fn replace(
             "Customer object cannot contain customer_id[{customer_id}]"
         )));
     }
-    let customer = customers::update(&db, key, parsed.new.into())
+    let customer = writer
+        .update_customer(key, parsed.new.into())
         .await
         .map_err(|error| service_error(error, Some(id), &body))?;
-    events.customer(ChangeKind::Updated, customer.customer_id, Some(&customer));
     Ok(Json(customer.into()))
 }
 
@@ -261,18 +257,14 @@ async fn replace(
         (status = 422, description = "The id is not an integer", body = ValidationErrorBody),
     )
 )]
-async fn remove(
-    State(db): State<DatabaseConnection>,
-    State(events): State<Events>,
-    id: PathId,
-) -> Result<StatusCode, RestError> {
+async fn remove(State(writer): State<Writer>, id: PathId) -> Result<StatusCode, RestError> {
     let PathId::Key(key) = id else {
         return Err(RestError::NotFound(not_found(id)));
     };
-    let customer = customers::delete(&db, key)
+    writer
+        .delete_customer(key)
         .await
         .map_err(|error| service_error(error, Some(id), &JsonObject(Default::default())))?;
-    events.customer(ChangeKind::Deleted, customer.customer_id, None);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -6,14 +6,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
-use serde_json::Value;
 use service::todo::{self as todos, NewTodo, Todo, TodoStatus};
+use service::{Field, Invalid, Valid, Validate};
 use utoipa::ToSchema;
 
 use super::error::{Detail, RestError, ValidationErrorBody};
-use super::extract::{BodyReader, JsonObject, ListQuery, PathId, both};
-use crate::events::{ChangeKind, Events};
+use super::extract::{BodyReader, JsonObject, LimitOffset, PathId, both};
 use crate::state::AppState;
+use crate::write::Writer;
 
 /// The todo routes.
 pub fn router() -> Router<AppState> {
@@ -27,7 +27,6 @@ pub fn router() -> Router<AppState> {
 
 /// The seed's three status strings.
 #[derive(Debug, Serialize, ToSchema)]
-#[allow(dead_code, reason = "documents the status strings for OpenAPI")]
 pub enum StatusJson {
     /// Not started; the default.
     Pending,
@@ -65,7 +64,7 @@ impl From<Todo> for TodoJson {
 
 /// The body of `POST` and `PUT` (the seed's `TodoCreate`, plus `customer_id`).
 #[derive(Debug, ToSchema)]
-#[allow(dead_code, reason = "documents the body that BodyReader parses")]
+#[expect(dead_code, reason = "documents the body that BodyReader parses")]
 pub struct TodoBody {
     /// What is to be done; must not be blank.
     task: String,
@@ -76,44 +75,38 @@ pub struct TodoBody {
     customer_id: Option<i32>,
 }
 
-fn parse(json: &JsonObject) -> Result<NewTodo, RestError> {
-    let object = &json.0;
-    let mut body = BodyReader::new(object);
+/// Reads and checks the body: every problem is listed at once, the service's rules with the
+/// type problems, in the seed model's field order.
+fn parse(json: &JsonObject) -> Result<Valid<NewTodo>, RestError> {
+    let mut body = BodyReader::new(&json.0);
     let task = body.required_string("task");
     let status = body.status("status");
     let customer_id = body.optional_integer("customer_id");
-    // Every problem is listed at once, the service's rules with the type problems.
-    if let Err(error) = todos::validate_task(task.clone()) {
-        body.add_service_problems(
-            service_error(error, json),
-            &["task", "status", "customer_id"],
-        )?;
-    }
-    let new = body.finish((task, status, customer_id))?;
-    let (task, status, customer_id) = new;
-    let customer_id = match customer_id {
-        None => None,
-        // No customer can have an id outside the key's range.
-        Some(id) => Some(i32::try_from(id).map_err(|_| unknown_customer(id, object))?),
-    };
-    Ok(NewTodo {
+    let key = customer_id.map(i32::try_from);
+    let new = NewTodo {
         task,
         status,
-        customer_id,
-    })
+        customer_id: key.and_then(Result::ok),
+    };
+    let new = match new.validate() {
+        Ok(new) => body.finish(new)?,
+        Err(error) => {
+            body.add_service_problems(service_error(error, json), &FIELD_ORDER)?;
+            return Err(body.into_error());
+        }
+    };
+    // No customer can have an id outside the key's range: once the rest is valid, the same
+    // 422 as for an id that names nobody (which the foreign key finds), from the same
+    // mapping.
+    if let (Some(Err(_)), Some(id)) = (key, customer_id) {
+        let unknown = service::Error::invalid(Field::CustomerId, Invalid::UnknownCustomer(id));
+        return Err(service_error(unknown, json));
+    }
+    Ok(new)
 }
 
-fn unknown_customer(id: i64, object: &serde_json::Map<String, Value>) -> RestError {
-    RestError::invalid(
-        super::error::ValidationIssue::new(
-            "value_error",
-            &["body", "customer_id"],
-            format!("Value error, no customer has customer_id {id}"),
-            object.get("customer_id").cloned().unwrap_or_default(),
-        )
-        .with_ctx(serde_json::json!({ "error": format!("no customer has customer_id {id}") })),
-    )
-}
+/// The seed model's field order, in which its 422 lists problems.
+const FIELD_ORDER: [&str; 3] = ["task", "status", "customer_id"];
 
 const NOT_FOUND: &str = "Todo not found";
 
@@ -139,7 +132,7 @@ fn service_error(error: service::Error, body: &JsonObject) -> RestError {
 )]
 async fn list(
     State(db): State<DatabaseConnection>,
-    ListQuery(params): ListQuery,
+    LimitOffset(params): LimitOffset,
 ) -> Result<Json<Vec<TodoJson>>, RestError> {
     let rows = todos::list(&db, params)
         .await
@@ -181,15 +174,14 @@ async fn read(
     )
 )]
 async fn create(
-    State(db): State<DatabaseConnection>,
-    State(events): State<Events>,
+    State(writer): State<Writer>,
     body: JsonObject,
 ) -> Result<Json<TodoJson>, RestError> {
     let new = parse(&body)?;
-    let todo = todos::create(&db, new)
+    let todo = writer
+        .create_todo(new)
         .await
         .map_err(|error| service_error(error, &body))?;
-    events.todo(ChangeKind::Created, &todo);
     Ok(Json(todo.into()))
 }
 
@@ -205,8 +197,7 @@ async fn create(
     )
 )]
 async fn replace(
-    State(db): State<DatabaseConnection>,
-    State(events): State<Events>,
+    State(writer): State<Writer>,
     id: Result<PathId, RestError>,
     body: Result<JsonObject, RestError>,
 ) -> Result<Json<TodoJson>, RestError> {
@@ -215,10 +206,10 @@ async fn replace(
     let PathId::Key(key) = id else {
         return Err(RestError::NotFound(NOT_FOUND.into()));
     };
-    let todo = todos::update(&db, key, new.into())
+    let todo = writer
+        .update_todo(key, new.into())
         .await
         .map_err(|error| service_error(error, &body))?;
-    events.todo(ChangeKind::Updated, &todo);
     Ok(Json(todo.into()))
 }
 
@@ -232,18 +223,14 @@ async fn replace(
         (status = 422, description = "The id is not an integer", body = ValidationErrorBody),
     )
 )]
-async fn remove(
-    State(db): State<DatabaseConnection>,
-    State(events): State<Events>,
-    id: PathId,
-) -> Result<Json<TodoJson>, RestError> {
+async fn remove(State(writer): State<Writer>, id: PathId) -> Result<Json<TodoJson>, RestError> {
     let PathId::Key(key) = id else {
         return Err(RestError::NotFound(NOT_FOUND.into()));
     };
-    let todo = todos::delete(&db, key)
+    let todo = writer
+        .delete_todo(key)
         .await
         .map_err(|error| service_error(error, &JsonObject(Default::default())))?;
-    events.todo(ChangeKind::Deleted, &todo);
     Ok(Json(todo.into()))
 }
 

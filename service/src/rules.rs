@@ -1,4 +1,5 @@
-//! The rules for text and email input, applied once, before anything is written.
+//! The rules for text and email input, each a function from raw value to stored value or a
+//! [`Violation`]; the input types in `customer` and `todo` apply them (see [`crate::valid`]).
 
 use email_address::{EmailAddress, Options};
 

@@ -1,0 +1,165 @@
+//! How customers are listed: the fields they sort by, the filter over them, keyset pages
+//! and counts.
+
+use entity::customer::{Column, Entity};
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait};
+
+use super::Customer;
+use crate::error::Result;
+use crate::filter::{self, ColumnCondition, EntityFilter, IntFilter, TextFilter, TimeFilter};
+use crate::keyset;
+use crate::paging::{self, Cursor, Page, PageQuery, Sort, SortField, SortValue, ValueKind};
+
+/// The fields customers can be listed in order of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CustomerSort {
+    /// `customer_id`, the primary key.
+    CustomerId,
+    /// `first_name`, by bytes.
+    FirstName,
+    /// `last_name`, by bytes.
+    LastName,
+    /// `email`, by bytes.
+    Email,
+    /// `created_at`.
+    CreatedAt,
+}
+
+impl SortField for CustomerSort {
+    const KEY: Self = Self::CustomerId;
+
+    fn column(self) -> &'static str {
+        match self {
+            Self::CustomerId => "customer_id",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::Email => "email",
+            Self::CreatedAt => "created_at",
+        }
+    }
+
+    fn kind(self) -> ValueKind {
+        match self {
+            Self::CustomerId => ValueKind::Int,
+            Self::FirstName | Self::LastName | Self::Email => ValueKind::Text,
+            Self::CreatedAt => ValueKind::Time,
+        }
+    }
+
+    fn nullable(self) -> bool {
+        false
+    }
+}
+
+impl CustomerSort {
+    /// This field's value in `customer`, as a cursor holds it.
+    pub fn value_of(self, customer: &Customer) -> SortValue {
+        match self {
+            Self::CustomerId => SortValue::Int(customer.customer_id.into()),
+            Self::FirstName => SortValue::Text(customer.first_name.clone()),
+            Self::LastName => SortValue::Text(customer.last_name.clone()),
+            Self::Email => SortValue::Text(customer.email.clone()),
+            Self::CreatedAt => SortValue::time(customer.created_at),
+        }
+    }
+}
+
+/// The cursor of `customer` in a list sorted by `effective`, an order as
+/// [`effective_order`](crate::paging::effective_order) gives it.
+pub fn cursor(effective: &[Sort<CustomerSort>], customer: &Customer) -> Cursor {
+    paging::cursor_of(
+        effective,
+        |field| field.value_of(customer),
+        customer.customer_id,
+    )
+}
+
+/// Which customers a list holds: every field filter given must match, and `and`, `or` and
+/// `not` combine whole filters. The default matches every customer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CustomerFilter {
+    /// On `customer_id`.
+    pub customer_id: Option<IntFilter>,
+    /// On `first_name`.
+    pub first_name: Option<TextFilter>,
+    /// On `middle_name`.
+    pub middle_name: Option<TextFilter>,
+    /// On `last_name`.
+    pub last_name: Option<TextFilter>,
+    /// On `suffix`.
+    pub suffix: Option<TextFilter>,
+    /// On `email`.
+    pub email: Option<TextFilter>,
+    /// On `phone`.
+    pub phone: Option<TextFilter>,
+    /// On `created_at`.
+    pub created_at: Option<TimeFilter>,
+    /// On `updated_at`.
+    pub updated_at: Option<TimeFilter>,
+    /// Every one of these must match too.
+    pub and: Vec<CustomerFilter>,
+    /// At least one of these must match too (none given: nothing matches).
+    pub or: Option<Vec<CustomerFilter>>,
+    /// This must not match.
+    pub not: Option<Box<CustomerFilter>>,
+}
+
+impl EntityFilter for CustomerFilter {
+    fn condition(&self, backend: DbBackend) -> Condition {
+        let column = |column: Column| ColumnCondition::new(Expr::col(column), backend);
+        let mut fields = Condition::all();
+        if let Some(filter) = &self.customer_id {
+            fields = fields.add(column(Column::CustomerId).ordered(filter).finish());
+        }
+        let texts = [
+            (Column::FirstName, &self.first_name),
+            (Column::MiddleName, &self.middle_name),
+            (Column::LastName, &self.last_name),
+            (Column::Suffix, &self.suffix),
+            (Column::Email, &self.email),
+            (Column::Phone, &self.phone),
+        ];
+        for (name, filter) in texts {
+            if let Some(filter) = filter {
+                fields = fields.add(column(name).text(filter).finish());
+            }
+        }
+        for (name, filter) in [
+            (Column::CreatedAt, &self.created_at),
+            (Column::UpdatedAt, &self.updated_at),
+        ] {
+            if let Some(filter) = filter {
+                fields = fields.add(column(name).ordered(filter).finish());
+            }
+        }
+        filter::combine(
+            fields,
+            &self.and,
+            self.or.as_deref(),
+            self.not.as_deref(),
+            |filter| filter.condition(backend),
+        )
+    }
+}
+
+/// A connection's request over customers.
+pub type CustomerPageQuery = PageQuery<CustomerFilter, CustomerSort>;
+
+/// A keyset page of the customers matching the filter, in the query's order.
+pub async fn page(db: &impl ConnectionTrait, query: &CustomerPageQuery) -> Result<Page<Customer>> {
+    keyset::page::<Entity, _, _>(db, query).await
+}
+
+/// How many customers match the filter (`None`: all of them).
+pub async fn count_matching(
+    db: &impl ConnectionTrait,
+    filter: Option<&CustomerFilter>,
+) -> Result<u64> {
+    keyset::count::<Entity, _>(db, filter).await
+}
+
+/// How many customers there are.
+pub async fn count(db: &impl ConnectionTrait) -> Result<u64> {
+    Ok(Entity::find().count(db).await?)
+}
