@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::DbBackend;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr, Value};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, IntoColumnRef, LikeExpr, Value};
 
 /// Comparisons for a column of ordered values (numbers, timestamps). Every operator given
 /// must hold (they are ANDed).
@@ -107,7 +107,7 @@ impl<T> Default for ChoiceFilter<T> {
 }
 
 /// Builds the condition of one column's filter.
-pub(crate) struct ColumnCondition {
+struct ColumnCondition {
     column: Expr,
     backend: DbBackend,
     condition: Condition,
@@ -312,33 +312,94 @@ pub trait EntityFilter {
     fn condition(&self, backend: DbBackend) -> Condition;
 }
 
-/// The logical combinators every entity filter has, applied around its field conditions.
-pub(crate) fn combine<F>(
-    fields: Condition,
-    and: &[F],
-    or: Option<&[F]>,
-    not: Option<&F>,
-    each: impl Fn(&F) -> Condition,
-) -> Condition {
-    let mut condition = fields;
-    for filter in and {
-        condition = condition.add(each(filter));
+/// Builds a whole-row filter's condition: one field filter after the other (each one given
+/// must hold), then the logical combinators. Every entity's filter is this sequence of
+/// calls, one per field.
+pub(crate) struct RowCondition {
+    backend: DbBackend,
+    condition: Condition,
+}
+
+impl RowCondition {
+    /// No field condition yet: matches every row.
+    pub(crate) fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            condition: Condition::all(),
+        }
     }
-    if let Some(filters) = or {
-        // An empty `or` is false, as in logic: no alternative holds.
-        let any = if filters.is_empty() {
-            Condition::all().add(never())
-        } else {
-            filters
-                .iter()
-                .fold(Condition::any(), |any, filter| any.add(each(filter)))
-        };
-        condition = condition.add(any);
+
+    fn field(
+        mut self,
+        column: impl IntoColumnRef,
+        build: impl FnOnce(ColumnCondition) -> ColumnCondition,
+    ) -> Self {
+        let field = build(ColumnCondition::new(Expr::col(column), self.backend));
+        self.condition = self.condition.add(field.finish());
+        self
     }
-    if let Some(filter) = not {
-        condition = condition.add(each(filter).not());
+
+    /// An integer or timestamp column's filter, if given.
+    pub(crate) fn ordered<T: Into<Value> + Clone>(
+        self,
+        column: impl IntoColumnRef,
+        filter: Option<&OrderedFilter<T>>,
+    ) -> Self {
+        match filter {
+            Some(filter) => self.field(column, |field| field.ordered(filter)),
+            None => self,
+        }
     }
-    condition
+
+    /// A text column's filter, if given.
+    pub(crate) fn text(self, column: impl IntoColumnRef, filter: Option<&TextFilter>) -> Self {
+        match filter {
+            Some(filter) => self.field(column, |field| field.text(filter)),
+            None => self,
+        }
+    }
+
+    /// A column of fixed choices, stored as `stored` spells them, if given.
+    pub(crate) fn choice<T: Copy>(
+        self,
+        column: impl IntoColumnRef,
+        filter: Option<&ChoiceFilter<T>>,
+        stored: fn(T) -> &'static str,
+    ) -> Self {
+        match filter {
+            Some(filter) => self.field(column, |field| field.choice(filter, stored)),
+            None => self,
+        }
+    }
+
+    /// The field conditions, and with them every filter of `and`, at least one of `or` (an
+    /// empty `or` is false, as in logic: no alternative holds) and not `not`.
+    pub(crate) fn combined<F: EntityFilter>(
+        self,
+        and: &[F],
+        or: Option<&[F]>,
+        not: Option<&F>,
+    ) -> Condition {
+        let each = |filter: &F| filter.condition(self.backend);
+        let mut condition = self.condition;
+        for filter in and {
+            condition = condition.add(each(filter));
+        }
+        if let Some(filters) = or {
+            let any = if filters.is_empty() {
+                Condition::all().add(never())
+            } else {
+                filters
+                    .iter()
+                    .fold(Condition::any(), |any, filter| any.add(each(filter)))
+            };
+            condition = condition.add(any);
+        }
+        if let Some(filter) = not {
+            condition = condition.add(each(filter).not());
+        }
+        condition
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 use async_graphql::{Error as GqlError, ErrorExtensions};
 use service::{Error as ServiceError, Field};
 
-/// The `extensions.code` values clients may rely on (SPEC section 3).
+/// The `extensions.code` values clients may rely on, as the README's "Errors" table lists
+/// them; renaming one breaks clients.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Code {
     /// An argument or input field is wrong; `extensions.field` names it.

@@ -104,7 +104,7 @@ fn parse(json: &JsonObject) -> Result<ParsedBody, RestError> {
     match new.validate() {
         Ok(new) => body.finish(ParsedBody { new, customer_id }),
         Err(error) => {
-            body.add_service_problems(service_error(error, None, json), &FIELD_ORDER)?;
+            body.add_service_problems(service_error(error, None, Some(json)), &FIELD_ORDER)?;
             Err(body.into_error())
         }
     }
@@ -125,11 +125,17 @@ fn not_found(id: PathId) -> String {
     format!("Customer not found for customer_id[{}]", id.shown())
 }
 
-fn service_error(error: service::Error, id: Option<PathId>, body: &JsonObject) -> RestError {
+/// This router's mapping of a service error: its 404 message, and the body's fields (if
+/// any) echoed in a 422.
+fn service_error(
+    error: service::Error,
+    id: Option<PathId>,
+    body: Option<&JsonObject>,
+) -> RestError {
     RestError::from_service(
         error,
         || id.map(not_found).unwrap_or_default(),
-        |field| body.0.get(field).cloned().unwrap_or_default(),
+        body.map(|body| &body.0),
     )
 }
 
@@ -151,7 +157,7 @@ async fn list(
 ) -> Result<Json<Vec<CustomerJson>>, RestError> {
     let rows = customers::list(&db, params)
         .await
-        .map_err(|error| service_error(error, None, &JsonObject(Default::default())))?;
+        .map_err(|error| service_error(error, None, None))?;
     Ok(Json(rows.into_iter().map(CustomerJson::from).collect()))
 }
 
@@ -175,11 +181,7 @@ async fn read(
     match customers::find(&db, key).await {
         Ok(Some(customer)) => Ok(Json(customer.into())),
         Ok(None) => Err(RestError::NotFound(not_found(id))),
-        Err(error) => Err(service_error(
-            error,
-            Some(id),
-            &JsonObject(Default::default()),
-        )),
+        Err(error) => Err(service_error(error, Some(id), None)),
     }
 }
 
@@ -206,7 +208,7 @@ async fn create(
     let customer = writer
         .create_customer(parsed.new)
         .await
-        .map_err(|error| service_error(error, None, &body))?;
+        .map_err(|error| service_error(error, None, Some(&body)))?;
     Ok((StatusCode::CREATED, Json(customer.into())))
 }
 
@@ -243,7 +245,7 @@ async fn replace(
     let customer = writer
         .update_customer(key, parsed.new.into())
         .await
-        .map_err(|error| service_error(error, Some(id), &body))?;
+        .map_err(|error| service_error(error, Some(id), Some(&body)))?;
     Ok(Json(customer.into()))
 }
 
@@ -264,7 +266,7 @@ async fn remove(State(writer): State<Writer>, id: PathId) -> Result<StatusCode, 
     writer
         .delete_customer(key)
         .await
-        .map_err(|error| service_error(error, Some(id), &JsonObject(Default::default())))?;
+        .map_err(|error| service_error(error, Some(id), None))?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use service::{Error as ServiceError, Invalid, Violation};
 use utoipa::ToSchema;
 
@@ -102,13 +102,18 @@ impl RestError {
         Self::Validation(vec![issue])
     }
 
-    /// Maps a service error; `not_found` is the route's 404 message and `input` the body
-    /// field values, for the 422 `input`.
+    /// Maps a service error; `not_found` is the route's 404 message and `body` the request
+    /// body, if any, whose field values a 422 echoes as `input`.
     pub fn from_service(
         error: ServiceError,
         not_found: impl FnOnce() -> String,
-        input: impl Fn(&str) -> Value,
+        body: Option<&Map<String, Value>>,
     ) -> Self {
+        let input = |field: &str| {
+            body.and_then(|body| body.get(field))
+                .cloned()
+                .unwrap_or_default()
+        };
         match error {
             ServiceError::NotFound(_) => Self::NotFound(not_found()),
             ServiceError::Conflict { value, .. } => {

@@ -91,7 +91,7 @@ fn parse(json: &JsonObject) -> Result<Valid<NewTodo>, RestError> {
     let new = match new.validate() {
         Ok(new) => body.finish(new)?,
         Err(error) => {
-            body.add_service_problems(service_error(error, json), &FIELD_ORDER)?;
+            body.add_service_problems(service_error(error, Some(json)), &FIELD_ORDER)?;
             return Err(body.into_error());
         }
     };
@@ -100,7 +100,7 @@ fn parse(json: &JsonObject) -> Result<Valid<NewTodo>, RestError> {
     // mapping.
     if let (Some(Err(_)), Some(id)) = (key, customer_id) {
         let unknown = service::Error::invalid(Field::CustomerId, Invalid::UnknownCustomer(id));
-        return Err(service_error(unknown, json));
+        return Err(service_error(unknown, Some(json)));
     }
     Ok(new)
 }
@@ -110,12 +110,10 @@ const FIELD_ORDER: [&str; 3] = ["task", "status", "customer_id"];
 
 const NOT_FOUND: &str = "Todo not found";
 
-fn service_error(error: service::Error, body: &JsonObject) -> RestError {
-    RestError::from_service(
-        error,
-        || NOT_FOUND.to_owned(),
-        |field| body.0.get(field).cloned().unwrap_or_default(),
-    )
+/// This router's mapping of a service error: its 404 message, and the body's fields (if
+/// any) echoed in a 422.
+fn service_error(error: service::Error, body: Option<&JsonObject>) -> RestError {
+    RestError::from_service(error, || NOT_FOUND.to_owned(), body.map(|body| &body.0))
 }
 
 /// All todos by `id`; `limit`/`offset` page through them.
@@ -136,7 +134,7 @@ async fn list(
 ) -> Result<Json<Vec<TodoJson>>, RestError> {
     let rows = todos::list(&db, params)
         .await
-        .map_err(|error| service_error(error, &JsonObject(Default::default())))?;
+        .map_err(|error| service_error(error, None))?;
     Ok(Json(rows.into_iter().map(TodoJson::from).collect()))
 }
 
@@ -160,7 +158,7 @@ async fn read(
     match todos::find(&db, key).await {
         Ok(Some(todo)) => Ok(Json(todo.into())),
         Ok(None) => Err(RestError::NotFound(NOT_FOUND.into())),
-        Err(error) => Err(service_error(error, &JsonObject(Default::default()))),
+        Err(error) => Err(service_error(error, None)),
     }
 }
 
@@ -181,7 +179,7 @@ async fn create(
     let todo = writer
         .create_todo(new)
         .await
-        .map_err(|error| service_error(error, &body))?;
+        .map_err(|error| service_error(error, Some(&body)))?;
     Ok(Json(todo.into()))
 }
 
@@ -209,7 +207,7 @@ async fn replace(
     let todo = writer
         .update_todo(key, new.into())
         .await
-        .map_err(|error| service_error(error, &body))?;
+        .map_err(|error| service_error(error, Some(&body)))?;
     Ok(Json(todo.into()))
 }
 
@@ -230,7 +228,7 @@ async fn remove(State(writer): State<Writer>, id: PathId) -> Result<Json<TodoJso
     let todo = writer
         .delete_todo(key)
         .await
-        .map_err(|error| service_error(error, &JsonObject(Default::default())))?;
+        .map_err(|error| service_error(error, None))?;
     Ok(Json(todo.into()))
 }
 

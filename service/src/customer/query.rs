@@ -2,12 +2,12 @@
 //! and counts.
 
 use entity::customer::{Column, Entity};
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::Condition;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait};
 
 use super::Customer;
 use crate::error::Result;
-use crate::filter::{self, ColumnCondition, EntityFilter, IntFilter, TextFilter, TimeFilter};
+use crate::filter::{EntityFilter, IntFilter, RowCondition, TextFilter, TimeFilter};
 use crate::keyset;
 use crate::paging::{self, Cursor, Page, PageQuery, Sort, SortField, SortValue, ValueKind};
 
@@ -107,39 +107,17 @@ pub struct CustomerFilter {
 
 impl EntityFilter for CustomerFilter {
     fn condition(&self, backend: DbBackend) -> Condition {
-        let column = |column: Column| ColumnCondition::new(Expr::col(column), backend);
-        let mut fields = Condition::all();
-        if let Some(filter) = &self.customer_id {
-            fields = fields.add(column(Column::CustomerId).ordered(filter).finish());
-        }
-        let texts = [
-            (Column::FirstName, &self.first_name),
-            (Column::MiddleName, &self.middle_name),
-            (Column::LastName, &self.last_name),
-            (Column::Suffix, &self.suffix),
-            (Column::Email, &self.email),
-            (Column::Phone, &self.phone),
-        ];
-        for (name, filter) in texts {
-            if let Some(filter) = filter {
-                fields = fields.add(column(name).text(filter).finish());
-            }
-        }
-        for (name, filter) in [
-            (Column::CreatedAt, &self.created_at),
-            (Column::UpdatedAt, &self.updated_at),
-        ] {
-            if let Some(filter) = filter {
-                fields = fields.add(column(name).ordered(filter).finish());
-            }
-        }
-        filter::combine(
-            fields,
-            &self.and,
-            self.or.as_deref(),
-            self.not.as_deref(),
-            |filter| filter.condition(backend),
-        )
+        RowCondition::new(backend)
+            .ordered(Column::CustomerId, self.customer_id.as_ref())
+            .text(Column::FirstName, self.first_name.as_ref())
+            .text(Column::MiddleName, self.middle_name.as_ref())
+            .text(Column::LastName, self.last_name.as_ref())
+            .text(Column::Suffix, self.suffix.as_ref())
+            .text(Column::Email, self.email.as_ref())
+            .text(Column::Phone, self.phone.as_ref())
+            .ordered(Column::CreatedAt, self.created_at.as_ref())
+            .ordered(Column::UpdatedAt, self.updated_at.as_ref())
+            .combined(&self.and, self.or.as_deref(), self.not.as_deref())
     }
 }
 

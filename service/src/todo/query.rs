@@ -2,14 +2,12 @@
 //! counts.
 
 use entity::todo::{Column, Entity};
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::Condition;
 use sea_orm::{ConnectionTrait, DbBackend};
 
 use super::{Todo, TodoStatus};
 use crate::error::Result;
-use crate::filter::{
-    self, ChoiceFilter, ColumnCondition, EntityFilter, IntFilter, TextFilter, TimeFilter,
-};
+use crate::filter::{ChoiceFilter, EntityFilter, IntFilter, RowCondition, TextFilter, TimeFilter};
 use crate::keyset;
 use crate::paging::{self, Cursor, Page, PageQuery, Sort, SortField, SortValue, ValueKind};
 
@@ -101,41 +99,14 @@ pub struct TodoFilter {
 
 impl EntityFilter for TodoFilter {
     fn condition(&self, backend: DbBackend) -> Condition {
-        let column = |column: Column| ColumnCondition::new(Expr::col(column), backend);
-        let mut fields = Condition::all();
-        for (name, filter) in [
-            (Column::Id, &self.todo_id),
-            (Column::CustomerId, &self.customer_id),
-        ] {
-            if let Some(filter) = filter {
-                fields = fields.add(column(name).ordered(filter).finish());
-            }
-        }
-        if let Some(filter) = &self.task {
-            fields = fields.add(column(Column::Task).text(filter).finish());
-        }
-        if let Some(filter) = &self.status {
-            fields = fields.add(
-                column(Column::Status)
-                    .choice(filter, TodoStatus::as_str)
-                    .finish(),
-            );
-        }
-        for (name, filter) in [
-            (Column::CreatedAt, &self.created_at),
-            (Column::UpdatedAt, &self.updated_at),
-        ] {
-            if let Some(filter) = filter {
-                fields = fields.add(column(name).ordered(filter).finish());
-            }
-        }
-        filter::combine(
-            fields,
-            &self.and,
-            self.or.as_deref(),
-            self.not.as_deref(),
-            |filter| filter.condition(backend),
-        )
+        RowCondition::new(backend)
+            .ordered(Column::Id, self.todo_id.as_ref())
+            .ordered(Column::CustomerId, self.customer_id.as_ref())
+            .text(Column::Task, self.task.as_ref())
+            .choice(Column::Status, self.status.as_ref(), TodoStatus::as_str)
+            .ordered(Column::CreatedAt, self.created_at.as_ref())
+            .ordered(Column::UpdatedAt, self.updated_at.as_ref())
+            .combined(&self.and, self.or.as_deref(), self.not.as_deref())
     }
 }
 
