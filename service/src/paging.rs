@@ -113,6 +113,8 @@ pub enum SortValue {
 }
 
 impl SortValue {
+    /// A timestamp as cursors carry it: RFC 3339 in UTC, with only the fraction digits it
+    /// needs.
     pub(crate) fn time(time: DateTime<Utc>) -> Self {
         Self::Text(time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
     }

@@ -1,4 +1,4 @@
-// Filters and ordering (SPEC 3 and 3.1): CustomerFilter / TodoFilter with and/or/not,
+// Filters and ordering (README, "Filtering and ordering"): CustomerFilter / TodoFilter with and/or/not,
 // StringFilter, IntFilter, DateTimeFilter, TodoStatusFilter, and orderBy with paging.
 // Every query is narrowed to the rows this file creates (a fresh email domain, a fresh task
 // prefix), so the results are exact on a database that other runs have filled.
