@@ -85,18 +85,35 @@ async fn nested_query_is_batched_on_postgres() {
     .await;
 }
 
-db_test!(async fn node_lists_are_batched(app) {
+db_test!(node_lists_are_batched);
+async fn node_lists_are_batched(app: TestApp) {
     let app = app_with_patient_loaders(app.backend).await;
     seed(&app, "a", 4).await;
-    let ids = app.graphql_data("{ todos { nodes { id } } customers { nodes { id } } }", json!({})).await;
+    let ids = app
+        .graphql_data(
+            "{ todos { nodes { id } } customers { nodes { id } } }",
+            json!({}),
+        )
+        .await;
     let mut all: Vec<String> = Vec::new();
     for list in [&ids["todos"]["nodes"], &ids["customers"]["nodes"]] {
-        all.extend(list.as_array().expect("nodes").iter().map(|n| n["id"].as_str().expect("id").to_owned()));
+        all.extend(
+            list.as_array()
+                .expect("nodes")
+                .iter()
+                .map(|n| n["id"].as_str().expect("id").to_owned()),
+        );
     }
     let before = app.statement_count();
     let data = app
-        .graphql_data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", json!({ "ids": all }))
+        .graphql_data(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({ "ids": all }),
+        )
         .await;
     assert_eq!(data["nodes"].as_array().map(Vec::len), Some(16));
-    assert!(app.statement_count() - before <= 2, "one statement per type");
-});
+    assert!(
+        app.statement_count() - before <= 2,
+        "one statement per type"
+    );
+}

@@ -3,16 +3,26 @@
 use serde_json::json;
 use tests::{Backend, TestApp, db_test, error_code};
 
-db_test!(async fn parse_and_validation_errors_have_codes(app) {
+db_test!(parse_and_validation_errors_have_codes);
+async fn parse_and_validation_errors_have_codes(app: TestApp) {
     let body = app.graphql("{ customers { ", json!({})).await;
     assert_eq!(error_code(&body), Some("GRAPHQL_PARSE_FAILED"), "{body}");
 
     let body = app.graphql("{ customers { nope } }", json!({})).await;
-    assert_eq!(error_code(&body), Some("GRAPHQL_VALIDATION_FAILED"), "{body}");
+    assert_eq!(
+        error_code(&body),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{body}"
+    );
 
-    let body = app.graphql("query($id: Int!) { customer(customerId: $id) { customerId } }", json!({ "id": "seven" })).await;
+    let body = app
+        .graphql(
+            "query($id: Int!) { customer(customerId: $id) { customerId } }",
+            json!({ "id": "seven" }),
+        )
+        .await;
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
-});
+}
 
 #[tokio::test]
 async fn too_deep_and_too_costly_queries_are_refused() {

@@ -77,7 +77,8 @@ async fn matching(app: &TestApp, ids: &[i64], filter: Value) -> Vec<usize> {
     positions
 }
 
-db_test!(async fn text_operators_match_exact_characters(app) {
+db_test!(text_operators_match_exact_characters);
+async fn text_operators_match_exact_characters(app: TestApp) {
     let ids = seed_people(&app).await;
     let cases = [
         (json!({ "firstName": { "contains": "li" } }), vec![0]),
@@ -85,15 +86,23 @@ db_test!(async fn text_operators_match_exact_characters(app) {
         (json!({ "firstName": { "endsWith": "ce" } }), vec![0]),
         (json!({ "firstName": { "eq": "alice" } }), vec![]),
         (json!({ "lastName": { "eq": "smith" } }), vec![1]),
-        (json!({ "firstName": { "contains": "" } }), vec![0, 1, 2, 3, 4, 5]),
+        (
+            json!({ "firstName": { "contains": "" } }),
+            vec![0, 1, 2, 3, 4, 5],
+        ),
         (json!({ "firstName": { "startsWith": "É" } }), vec![3]),
     ];
     for (filter, expected) in cases {
-        assert_eq!(matching(&app, &ids, filter.clone()).await, expected, "{filter}");
+        assert_eq!(
+            matching(&app, &ids, filter.clone()).await,
+            expected,
+            "{filter}"
+        );
     }
-});
+}
 
-db_test!(async fn wildcards_in_user_text_are_literal(app) {
+db_test!(wildcards_in_user_text_are_literal);
+async fn wildcards_in_user_text_are_literal(app: TestApp) {
     let ids = seed_people(&app).await;
     let cases = [
         (json!({ "middleName": { "contains": "%" } }), vec![2]),
@@ -101,8 +110,14 @@ db_test!(async fn wildcards_in_user_text_are_literal(app) {
         (json!({ "middleName": { "contains": "_" } }), vec![3]),
         (json!({ "middleName": { "eq": "a_c" } }), vec![3]),
         (json!({ "middleName": { "contains": "a_c" } }), vec![3]),
-        (json!({ "middleName": { "containsInsensitive": "A_C" } }), vec![3]),
-        (json!({ "middleName": { "containsInsensitive": "%" } }), vec![2]),
+        (
+            json!({ "middleName": { "containsInsensitive": "A_C" } }),
+            vec![3],
+        ),
+        (
+            json!({ "middleName": { "containsInsensitive": "%" } }),
+            vec![2],
+        ),
         (json!({ "lastName": { "contains": "*" } }), vec![4]),
         (json!({ "lastName": { "contains": "?[" } }), vec![4]),
         (json!({ "lastName": { "endsWith": "[x]" } }), vec![4]),
@@ -110,49 +125,97 @@ db_test!(async fn wildcards_in_user_text_are_literal(app) {
         (json!({ "lastName": { "contains": "\\" } }), vec![]),
     ];
     for (filter, expected) in cases {
-        assert_eq!(matching(&app, &ids, filter.clone()).await, expected, "{filter}");
+        assert_eq!(
+            matching(&app, &ids, filter.clone()).await,
+            expected,
+            "{filter}"
+        );
     }
-});
+}
 
-db_test!(async fn contains_insensitive_folds_ascii_letters_only(app) {
+db_test!(contains_insensitive_folds_ascii_letters_only);
+async fn contains_insensitive_folds_ascii_letters_only(app: TestApp) {
     let ids = seed_people(&app).await;
     let cases = [
-        (json!({ "firstName": { "containsInsensitive": "ALI" } }), vec![0, 1]),
-        (json!({ "firstName": { "containsInsensitive": "alice" } }), vec![0, 1]),
-        (json!({ "lastName": { "containsInsensitive": "SMITH" } }), vec![0, 1]),
+        (
+            json!({ "firstName": { "containsInsensitive": "ALI" } }),
+            vec![0, 1],
+        ),
+        (
+            json!({ "firstName": { "containsInsensitive": "alice" } }),
+            vec![0, 1],
+        ),
+        (
+            json!({ "lastName": { "containsInsensitive": "SMITH" } }),
+            vec![0, 1],
+        ),
         // É and é are different letters to an ASCII fold, on both databases.
-        (json!({ "firstName": { "containsInsensitive": "élo" } }), vec![]),
-        (json!({ "firstName": { "containsInsensitive": "ÉLO" } }), vec![3]),
-        (json!({ "firstName": { "containsInsensitive": "CAROL" } }), vec![4]),
+        (
+            json!({ "firstName": { "containsInsensitive": "élo" } }),
+            vec![],
+        ),
+        (
+            json!({ "firstName": { "containsInsensitive": "ÉLO" } }),
+            vec![3],
+        ),
+        (
+            json!({ "firstName": { "containsInsensitive": "CAROL" } }),
+            vec![4],
+        ),
     ];
     for (filter, expected) in cases {
-        assert_eq!(matching(&app, &ids, filter.clone()).await, expected, "{filter}");
+        assert_eq!(
+            matching(&app, &ids, filter.clone()).await,
+            expected,
+            "{filter}"
+        );
     }
-});
+}
 
-db_test!(async fn equality_lists_and_nulls_follow_sql(app) {
+db_test!(equality_lists_and_nulls_follow_sql);
+async fn equality_lists_and_nulls_follow_sql(app: TestApp) {
     let ids = seed_people(&app).await;
     let cases = [
         (json!({ "middleName": { "isNull": true } }), vec![0]),
-        (json!({ "middleName": { "isNull": false } }), vec![1, 2, 3, 4, 5]),
+        (
+            json!({ "middleName": { "isNull": false } }),
+            vec![1, 2, 3, 4, 5],
+        ),
         // A NULL never matches `ne` or `notIn`; the empty string is a value.
         (json!({ "middleName": { "ne": "abc" } }), vec![1, 2, 3, 5]),
-        (json!({ "middleName": { "notIn": ["Q"] } }), vec![2, 3, 4, 5]),
+        (
+            json!({ "middleName": { "notIn": ["Q"] } }),
+            vec![2, 3, 4, 5],
+        ),
         (json!({ "middleName": { "eq": "" } }), vec![5]),
-        (json!({ "middleName": { "in": ["Q", "abc", "zzz"] } }), vec![1, 4]),
+        (
+            json!({ "middleName": { "in": ["Q", "abc", "zzz"] } }),
+            vec![1, 4],
+        ),
         (json!({ "middleName": { "in": [] } }), vec![]),
-        (json!({ "middleName": { "notIn": [] } }), vec![0, 1, 2, 3, 4, 5]),
+        (
+            json!({ "middleName": { "notIn": [] } }),
+            vec![0, 1, 2, 3, 4, 5],
+        ),
         (json!({}), vec![0, 1, 2, 3, 4, 5]),
         (json!({ "middleName": {} }), vec![0, 1, 2, 3, 4, 5]),
         // Several operators on one field must all hold.
-        (json!({ "middleName": { "isNull": false, "ne": "" } }), vec![1, 2, 3, 4]),
+        (
+            json!({ "middleName": { "isNull": false, "ne": "" } }),
+            vec![1, 2, 3, 4],
+        ),
     ];
     for (filter, expected) in cases {
-        assert_eq!(matching(&app, &ids, filter.clone()).await, expected, "{filter}");
+        assert_eq!(
+            matching(&app, &ids, filter.clone()).await,
+            expected,
+            "{filter}"
+        );
     }
-});
+}
 
-db_test!(async fn and_or_not_combine_filters(app) {
+db_test!(and_or_not_combine_filters);
+async fn and_or_not_combine_filters(app: TestApp) {
     let ids = seed_people(&app).await;
     let cases = [
         (
@@ -170,7 +233,10 @@ db_test!(async fn and_or_not_combine_filters(app) {
             vec![1, 4, 5],
         ),
         // SQL logic: NOT (NULL = 'Q') is not true, so the customer without one is left out.
-        (json!({ "not": { "middleName": { "eq": "Q" } } }), vec![2, 3, 4, 5]),
+        (
+            json!({ "not": { "middleName": { "eq": "Q" } } }),
+            vec![2, 3, 4, 5],
+        ),
         (
             json!({ "not": { "or": [
                 { "firstName": { "startsWith": "A" } },
@@ -188,11 +254,16 @@ db_test!(async fn and_or_not_combine_filters(app) {
         ),
     ];
     for (filter, expected) in cases {
-        assert_eq!(matching(&app, &ids, filter.clone()).await, expected, "{filter}");
+        assert_eq!(
+            matching(&app, &ids, filter.clone()).await,
+            expected,
+            "{filter}"
+        );
     }
-});
+}
 
-db_test!(async fn numbers_and_times_compare(app) {
+db_test!(numbers_and_times_compare);
+async fn numbers_and_times_compare(app: TestApp) {
     let ids = seed_people(&app).await;
     let data = app
         .graphql_data(
@@ -203,13 +274,31 @@ db_test!(async fn numbers_and_times_compare(app) {
     let third_created = data["customer"]["createdAt"].clone();
     let cases = [
         (json!({ "customerId": { "gt": ids[3] } }), vec![4, 5]),
-        (json!({ "customerId": { "gte": ids[3], "lt": ids[5] } }), vec![3, 4]),
+        (
+            json!({ "customerId": { "gte": ids[3], "lt": ids[5] } }),
+            vec![3, 4],
+        ),
         (json!({ "customerId": { "lte": ids[0] } }), vec![0]),
-        (json!({ "customerId": { "in": [ids[1], ids[4], 0] } }), vec![1, 4]),
-        (json!({ "customerId": { "notIn": [ids[1]], "ne": ids[2] } }), vec![0, 3, 4, 5]),
-        (json!({ "createdAt": { "gt": "2000-01-01T00:00:00Z" } }), vec![0, 1, 2, 3, 4, 5]),
-        (json!({ "createdAt": { "lt": "2000-01-01T00:00:00Z" } }), vec![]),
-        (json!({ "createdAt": { "lte": third_created } }), vec![0, 1, 2]),
+        (
+            json!({ "customerId": { "in": [ids[1], ids[4], 0] } }),
+            vec![1, 4],
+        ),
+        (
+            json!({ "customerId": { "notIn": [ids[1]], "ne": ids[2] } }),
+            vec![0, 3, 4, 5],
+        ),
+        (
+            json!({ "createdAt": { "gt": "2000-01-01T00:00:00Z" } }),
+            vec![0, 1, 2, 3, 4, 5],
+        ),
+        (
+            json!({ "createdAt": { "lt": "2000-01-01T00:00:00Z" } }),
+            vec![],
+        ),
+        (
+            json!({ "createdAt": { "lte": third_created } }),
+            vec![0, 1, 2],
+        ),
     ];
     for (filter, expected) in cases {
         let mut got = matching(&app, &ids, filter.clone()).await;
@@ -219,9 +308,10 @@ db_test!(async fn numbers_and_times_compare(app) {
     // A timestamp read back from the API finds its own row.
     let exact = matching(&app, &ids, json!({ "createdAt": { "eq": third_created } })).await;
     assert!(exact.contains(&2), "{exact:?}");
-});
+}
 
-db_test!(async fn todo_filters_cover_status_customer_and_nesting(app) {
+db_test!(todo_filters_cover_status_customer_and_nesting);
+async fn todo_filters_cover_status_customer_and_nesting(app: TestApp) {
     let ids = seed_people(&app).await;
     let todos = [
         ("write 100% tests", "PENDING", Some(ids[0])),
@@ -247,19 +337,28 @@ db_test!(async fn todo_filters_cover_status_customer_and_nesting(app) {
             .iter()
             .map(|node| {
                 let id = node["todoId"].as_i64().expect("id");
-                todo_ids.iter().position(|known| *known == id).expect("seeded")
+                todo_ids
+                    .iter()
+                    .position(|known| *known == id)
+                    .expect("seeded")
             })
             .collect()
     };
     let cases = [
         (json!({ "status": { "eq": "IN_PROCESS" } }), vec![1, 4]),
-        (json!({ "status": { "in": ["PENDING", "COMPLETED"] } }), vec![0, 2, 3]),
+        (
+            json!({ "status": { "in": ["PENDING", "COMPLETED"] } }),
+            vec![0, 2, 3],
+        ),
         (json!({ "status": { "notIn": ["PENDING"] } }), vec![1, 2, 4]),
         (json!({ "status": { "ne": "PENDING", "in": [] } }), vec![]),
         (json!({ "customerId": { "isNull": true } }), vec![3]),
         (json!({ "customerId": { "ne": ids[0] } }), vec![4]),
         (json!({ "task": { "contains": "100%" } }), vec![0]),
-        (json!({ "task": { "containsInsensitive": "TASK" } }), vec![3, 4]),
+        (
+            json!({ "task": { "containsInsensitive": "TASK" } }),
+            vec![3, 4],
+        ),
         (json!({ "todoId": { "gte": todo_ids[3] } }), vec![3, 4]),
     ];
     for (filter, expected) in cases {
@@ -270,7 +369,11 @@ db_test!(async fn todo_filters_cover_status_customer_and_nesting(app) {
             )
             .await;
         assert_eq!(todo_positions(&data["todos"]), expected, "{filter}");
-        assert_eq!(data["todos"]["totalCount"], json!(expected.len()), "{filter}");
+        assert_eq!(
+            data["todos"]["totalCount"],
+            json!(expected.len()),
+            "{filter}"
+        );
     }
 
     // Customer.todos takes the same filter; its totalCount counts what the filter keeps.
@@ -297,9 +400,10 @@ db_test!(async fn todo_filters_cover_status_customer_and_nesting(app) {
     assert_eq!(nodes[0]["all"]["totalCount"], json!(3));
     assert_eq!(todo_positions(&nodes[1]["open"]), vec![4]);
     assert_eq!(nodes[2]["open"]["totalCount"], json!(0));
-});
+}
 
-db_test!(async fn deeply_nested_filters_are_refused_not_fatal(app) {
+db_test!(deeply_nested_filters_are_refused_not_fatal);
+async fn deeply_nested_filters_are_refused_not_fatal(app: TestApp) {
     let ids = seed_people(&app).await;
     // Twenty levels of `not` is an odd but valid filter: an even count cancels out.
     let mut filter = json!({ "firstName": { "eq": "Bob" } });
@@ -316,7 +420,10 @@ db_test!(async fn deeply_nested_filters_are_refused_not_fatal(app) {
         "}".repeat(depth)
     );
     let body = app.graphql(&inline, json!({})).await;
-    assert!(body["errors"][0]["extensions"]["code"].is_string(), "{body}");
+    assert!(
+        body["errors"][0]["extensions"]["code"].is_string(),
+        "{body}"
+    );
     let mut nested = String::from("{}");
     for _ in 0..depth {
         nested = format!("{{\"not\":{nested}}}");
@@ -334,4 +441,4 @@ db_test!(async fn deeply_nested_filters_are_refused_not_fatal(app) {
         .await;
     assert!(response.status.is_client_error() || response.status.is_success());
     assert!(response.json()["errors"][0]["extensions"]["code"].is_string());
-});
+}

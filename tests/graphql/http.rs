@@ -227,168 +227,192 @@ fn content_type_of(response: &tests::TestResponse) -> &str {
         .unwrap_or_default()
 }
 
-db_test!(
-    /// graphql-http's audits: a body that is not JSON, and a `query`, `operationName`,
-    /// `variables` or `extensions` of the wrong JSON type are 400 (with either media type);
-    /// `null` for the optional ones is accepted.
-    async fn malformed_parameters_are_400_and_nulls_are_accepted(app) {
-        for accept in ["application/json", "application/graphql-response+json"] {
-            for body in [
-                r#"{ "not a JSON"#.to_owned(),
-                json!({ "notquery": "{ __typename }" }).to_string(),
-                json!({ "query": { "obj": "ect" } }).to_string(),
-                json!({ "query": 0 }).to_string(),
-                json!({ "query": false }).to_string(),
-                json!({ "query": ["array"] }).to_string(),
-                json!({ "query": "{ __typename }", "operationName": 0 }).to_string(),
-                json!({ "query": "{ __typename }", "variables": "string" }).to_string(),
-                json!({ "query": "{ __typename }", "variables": ["array"] }).to_string(),
-                json!({ "query": "{ __typename }", "extensions": "string" }).to_string(),
-                json!({ "query": "{ __typename }", "extensions": false }).to_string(),
-            ] {
-                let response = post_with_accept(&app, accept, &body).await;
-                assert_eq!(response.status, 400, "{accept} {body}");
-                assert_eq!(
-                    tests::error_code(&response.json()),
-                    Some("GRAPHQL_PARSE_FAILED"),
-                    "{accept} {body}"
-                );
-            }
-            for parameter in ["variables", "operationName", "extensions"] {
-                let mut body = json!({ "query": "{ __typename }" });
-                body[parameter] = serde_json::Value::Null;
-                let response = post_with_accept(&app, accept, &body.to_string()).await;
-                assert_eq!(response.status, 200, "{accept} {parameter}");
-                assert_eq!(response.json(), json!({ "data": { "__typename": "Query" } }));
-            }
-        }
-    }
-);
-
-db_test!(
-    /// `Accept` is negotiated by quality value, then by order; wildcards and types the
-    /// endpoint cannot send fall back to plain JSON.
-    async fn accept_quality_values_choose_the_media_type(app) {
-        let broken = r#"{"query":"{"}"#;
-        for (accept, chosen) in [
-            ("application/graphql-response+json", GRAPHQL_RESPONSE),
-            ("application/json", "application/json"),
-            ("*/*", "application/json"),
-            ("application/*", "application/json"),
-            ("text/html", "application/json"),
-            ("application/graphql-response+json, application/json", GRAPHQL_RESPONSE),
-            ("application/json, application/graphql-response+json", "application/json"),
-            ("application/json;q=0.5, application/graphql-response+json", GRAPHQL_RESPONSE),
-            ("application/graphql-response+json;q=0.5, application/json", "application/json"),
-            ("application/json; q=0, application/graphql-response+json; q=0.1", GRAPHQL_RESPONSE),
-            ("application/graphql-response+json;q=0", "application/json"),
-            ("application/graphql-response+json;q=0.9, */*;q=0.1", GRAPHQL_RESPONSE),
-            ("application/*;q=0.2, application/graphql-response+json;q=0.1", "application/json"),
+db_test!(malformed_parameters_are_400_and_nulls_are_accepted);
+/// graphql-http's audits: a body that is not JSON, and a `query`, `operationName`,
+/// `variables` or `extensions` of the wrong JSON type are 400 (with either media type);
+/// `null` for the optional ones is accepted.
+async fn malformed_parameters_are_400_and_nulls_are_accepted(app: TestApp) {
+    for accept in ["application/json", "application/graphql-response+json"] {
+        for body in [
+            r#"{ "not a JSON"#.to_owned(),
+            json!({ "notquery": "{ __typename }" }).to_string(),
+            json!({ "query": { "obj": "ect" } }).to_string(),
+            json!({ "query": 0 }).to_string(),
+            json!({ "query": false }).to_string(),
+            json!({ "query": ["array"] }).to_string(),
+            json!({ "query": "{ __typename }", "operationName": 0 }).to_string(),
+            json!({ "query": "{ __typename }", "variables": "string" }).to_string(),
+            json!({ "query": "{ __typename }", "variables": ["array"] }).to_string(),
+            json!({ "query": "{ __typename }", "extensions": "string" }).to_string(),
+            json!({ "query": "{ __typename }", "extensions": false }).to_string(),
         ] {
-            let response = post_with_accept(&app, accept, broken).await;
-            assert_eq!(content_type_of(&response), chosen, "{accept}");
-            let status = if chosen == GRAPHQL_RESPONSE { 400 } else { 200 };
-            assert_eq!(response.status, status, "{accept}");
-        }
-    }
-);
-
-db_test!(
-    /// Once execution has started, the result is a 200 with its `data` (here `null`, as the
-    /// failed field is non-null) in both media types; only request errors lose `data`.
-    async fn field_errors_keep_data_and_a_200_in_both_media_types(app) {
-        let body = json!({ "query": "mutation { deleteTodo(todoId: 99) { todoId } }" }).to_string();
-        for accept in ["application/json", "application/graphql-response+json"] {
             let response = post_with_accept(&app, accept, &body).await;
-            assert_eq!(response.status, 200, "{accept}");
-            assert_eq!(content_type_of(&response), accept);
-            let json = response.json();
-            assert_eq!(json.get("data"), Some(&serde_json::Value::Null), "{json}");
-            assert_eq!(tests::error_code(&json), Some("NOT_FOUND"), "{json}");
-            assert_eq!(json["errors"][0]["path"], json!(["deleteTodo"]), "{json}");
-        }
-
-        let too_big = json!({ "query": "{ customers(first: 5000) { totalCount } }" }).to_string();
-        let response = post_with_accept(&app, "application/graphql-response+json", &too_big).await;
-        assert_eq!(response.status, 200);
-        let json = response.json();
-        assert_eq!(json.get("data"), Some(&serde_json::Value::Null), "{json}");
-        assert_eq!(tests::error_code(&json), Some("BAD_USER_INPUT"), "{json}");
-    }
-);
-
-db_test!(
-    /// Variable coercion failures are request errors: nothing runs (not even the fields that
-    /// do not use the variable), 400 with no `data` for the modern media type, 200 with
-    /// `"data": null` for plain JSON.
-    async fn missing_or_wrong_variables_are_request_errors(app) {
-        let query = "mutation ($id: Int!) { createTodo(input: { task: \"runs?\" }) { todoId } deleteTodo(todoId: $id) { todoId } }";
-        for variables in [json!({}), json!({ "id": null }), json!({ "id": "one" })] {
-            let body = json!({ "query": query, "variables": variables }).to_string();
-            let modern = post_with_accept(&app, "application/graphql-response+json", &body).await;
-            assert_eq!(modern.status, 400, "{variables}");
-            let json = modern.json();
-            assert!(json.get("data").is_none(), "{json}");
-            assert_eq!(tests::error_code(&json), Some("BAD_USER_INPUT"), "{json}");
-
-            let legacy = post_with_accept(&app, "application/json", &body).await;
-            assert_eq!(legacy.status, 200, "{variables}");
-            let json = legacy.json();
-            assert_eq!(json.get("data"), Some(&serde_json::Value::Null), "{json}");
-            assert_eq!(tests::error_code(&json), Some("BAD_USER_INPUT"), "{json}");
-        }
-        let missing = post_with_accept(
-            &app,
-            "application/json",
-            &json!({ "query": query }).to_string(),
-        )
-        .await
-        .json();
-        assert_eq!(
-            missing["errors"][0]["message"],
-            json!("Variable \"$id\" of required type \"Int!\" was not provided."),
-            "{missing}"
-        );
-        // None of those requests ran the mutation.
-        let todos = app.graphql_data("{ todos { totalCount } }", json!({})).await;
-        assert_eq!(todos, json!({ "todos": { "totalCount": 0 } }));
-
-        // A default or a nullable type makes a variable optional.
-        let optional = "query ($id: Int! = 1, $first: Int) { customer(customerId: $id) { customerId } customers(first: $first) { totalCount } }";
-        let data = app.graphql_data(optional, json!({})).await;
-        assert_eq!(
-            data,
-            json!({ "customer": null, "customers": { "totalCount": 0 } })
-        );
-    }
-);
-
-db_test!(
-    /// A GET with no `query` (and no persisted query's hash) is malformed, as a POST is.
-    async fn get_without_a_query_is_a_400(app) {
-        for path in ["/graphql", "/graphql?variables=%7B%7D", "/graphql?query="] {
-            let response = app.get(path).await;
-            assert_eq!(response.status, 400, "{path}");
-            assert_eq!(content_type_of(&response), "application/json", "{path}");
+            assert_eq!(response.status, 400, "{accept} {body}");
             assert_eq!(
                 tests::error_code(&response.json()),
                 Some("GRAPHQL_PARSE_FAILED"),
-                "{path}"
+                "{accept} {body}"
             );
         }
-        let modern = app
-            .send(
-                Request::builder()
-                    .method(Method::GET)
-                    .uri("/graphql")
-                    .header(header::ACCEPT, "application/graphql-response+json")
-                    .body(Body::empty())
-                    .expect("request"),
-            )
-            .await;
-        assert_eq!(modern.status, 400);
-        assert_eq!(content_type_of(&modern), "application/graphql-response+json");
+        for parameter in ["variables", "operationName", "extensions"] {
+            let mut body = json!({ "query": "{ __typename }" });
+            body[parameter] = serde_json::Value::Null;
+            let response = post_with_accept(&app, accept, &body.to_string()).await;
+            assert_eq!(response.status, 200, "{accept} {parameter}");
+            assert_eq!(
+                response.json(),
+                json!({ "data": { "__typename": "Query" } })
+            );
+        }
     }
-);
+}
+
+db_test!(accept_quality_values_choose_the_media_type);
+/// `Accept` is negotiated by quality value, then by order; wildcards and types the
+/// endpoint cannot send fall back to plain JSON.
+async fn accept_quality_values_choose_the_media_type(app: TestApp) {
+    let broken = r#"{"query":"{"}"#;
+    for (accept, chosen) in [
+        ("application/graphql-response+json", GRAPHQL_RESPONSE),
+        ("application/json", "application/json"),
+        ("*/*", "application/json"),
+        ("application/*", "application/json"),
+        ("text/html", "application/json"),
+        (
+            "application/graphql-response+json, application/json",
+            GRAPHQL_RESPONSE,
+        ),
+        (
+            "application/json, application/graphql-response+json",
+            "application/json",
+        ),
+        (
+            "application/json;q=0.5, application/graphql-response+json",
+            GRAPHQL_RESPONSE,
+        ),
+        (
+            "application/graphql-response+json;q=0.5, application/json",
+            "application/json",
+        ),
+        (
+            "application/json; q=0, application/graphql-response+json; q=0.1",
+            GRAPHQL_RESPONSE,
+        ),
+        ("application/graphql-response+json;q=0", "application/json"),
+        (
+            "application/graphql-response+json;q=0.9, */*;q=0.1",
+            GRAPHQL_RESPONSE,
+        ),
+        (
+            "application/*;q=0.2, application/graphql-response+json;q=0.1",
+            "application/json",
+        ),
+    ] {
+        let response = post_with_accept(&app, accept, broken).await;
+        assert_eq!(content_type_of(&response), chosen, "{accept}");
+        let status = if chosen == GRAPHQL_RESPONSE { 400 } else { 200 };
+        assert_eq!(response.status, status, "{accept}");
+    }
+}
+
+db_test!(field_errors_keep_data_and_a_200_in_both_media_types);
+/// Once execution has started, the result is a 200 with its `data` (here `null`, as the
+/// failed field is non-null) in both media types; only request errors lose `data`.
+async fn field_errors_keep_data_and_a_200_in_both_media_types(app: TestApp) {
+    let body = json!({ "query": "mutation { deleteTodo(todoId: 99) { todoId } }" }).to_string();
+    for accept in ["application/json", "application/graphql-response+json"] {
+        let response = post_with_accept(&app, accept, &body).await;
+        assert_eq!(response.status, 200, "{accept}");
+        assert_eq!(content_type_of(&response), accept);
+        let json = response.json();
+        assert_eq!(json.get("data"), Some(&serde_json::Value::Null), "{json}");
+        assert_eq!(tests::error_code(&json), Some("NOT_FOUND"), "{json}");
+        assert_eq!(json["errors"][0]["path"], json!(["deleteTodo"]), "{json}");
+    }
+
+    let too_big = json!({ "query": "{ customers(first: 5000) { totalCount } }" }).to_string();
+    let response = post_with_accept(&app, "application/graphql-response+json", &too_big).await;
+    assert_eq!(response.status, 200);
+    let json = response.json();
+    assert_eq!(json.get("data"), Some(&serde_json::Value::Null), "{json}");
+    assert_eq!(tests::error_code(&json), Some("BAD_USER_INPUT"), "{json}");
+}
+
+db_test!(missing_or_wrong_variables_are_request_errors);
+/// Variable coercion failures are request errors: nothing runs (not even the fields that
+/// do not use the variable), 400 with no `data` for the modern media type, 200 with
+/// `"data": null` for plain JSON.
+async fn missing_or_wrong_variables_are_request_errors(app: TestApp) {
+    let query = "mutation ($id: Int!) { createTodo(input: { task: \"runs?\" }) { todoId } deleteTodo(todoId: $id) { todoId } }";
+    for variables in [json!({}), json!({ "id": null }), json!({ "id": "one" })] {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let modern = post_with_accept(&app, "application/graphql-response+json", &body).await;
+        assert_eq!(modern.status, 400, "{variables}");
+        let json = modern.json();
+        assert!(json.get("data").is_none(), "{json}");
+        assert_eq!(tests::error_code(&json), Some("BAD_USER_INPUT"), "{json}");
+
+        let legacy = post_with_accept(&app, "application/json", &body).await;
+        assert_eq!(legacy.status, 200, "{variables}");
+        let json = legacy.json();
+        assert_eq!(json.get("data"), Some(&serde_json::Value::Null), "{json}");
+        assert_eq!(tests::error_code(&json), Some("BAD_USER_INPUT"), "{json}");
+    }
+    let missing = post_with_accept(
+        &app,
+        "application/json",
+        &json!({ "query": query }).to_string(),
+    )
+    .await
+    .json();
+    assert_eq!(
+        missing["errors"][0]["message"],
+        json!("Variable \"$id\" of required type \"Int!\" was not provided."),
+        "{missing}"
+    );
+    // None of those requests ran the mutation.
+    let todos = app
+        .graphql_data("{ todos { totalCount } }", json!({}))
+        .await;
+    assert_eq!(todos, json!({ "todos": { "totalCount": 0 } }));
+
+    // A default or a nullable type makes a variable optional.
+    let optional = "query ($id: Int! = 1, $first: Int) { customer(customerId: $id) { customerId } customers(first: $first) { totalCount } }";
+    let data = app.graphql_data(optional, json!({})).await;
+    assert_eq!(
+        data,
+        json!({ "customer": null, "customers": { "totalCount": 0 } })
+    );
+}
+
+db_test!(get_without_a_query_is_a_400);
+/// A GET with no `query` (and no persisted query's hash) is malformed, as a POST is.
+async fn get_without_a_query_is_a_400(app: TestApp) {
+    for path in ["/graphql", "/graphql?variables=%7B%7D", "/graphql?query="] {
+        let response = app.get(path).await;
+        assert_eq!(response.status, 400, "{path}");
+        assert_eq!(content_type_of(&response), "application/json", "{path}");
+        assert_eq!(
+            tests::error_code(&response.json()),
+            Some("GRAPHQL_PARSE_FAILED"),
+            "{path}"
+        );
+    }
+    let modern = app
+        .send(
+            Request::builder()
+                .method(Method::GET)
+                .uri("/graphql")
+                .header(header::ACCEPT, "application/graphql-response+json")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(modern.status, 400);
+    assert_eq!(
+        content_type_of(&modern),
+        "application/graphql-response+json"
+    );
+}
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";

@@ -265,7 +265,8 @@ async fn check_every_order(app: &TestApp, kind: Kind, orders: &[&[&str]]) {
     }
 }
 
-db_test!(async fn customer_walks_return_every_row_once_under_every_order(app) {
+db_test!(customer_walks_return_every_row_once_under_every_order);
+async fn customer_walks_return_every_row_once_under_every_order(app: TestApp) {
     seed(&app).await;
     check_every_order(
         &app,
@@ -285,9 +286,10 @@ db_test!(async fn customer_walks_return_every_row_once_under_every_order(app) {
         ],
     )
     .await;
-});
+}
 
-db_test!(async fn todo_walks_return_every_row_once_under_every_order(app) {
+db_test!(todo_walks_return_every_row_once_under_every_order);
+async fn todo_walks_return_every_row_once_under_every_order(app: TestApp) {
     seed(&app).await;
     check_every_order(
         &app,
@@ -308,9 +310,10 @@ db_test!(async fn todo_walks_return_every_row_once_under_every_order(app) {
         ],
     )
     .await;
-});
+}
 
-db_test!(async fn nested_todos_follow_their_order_and_filter(app) {
+db_test!(nested_todos_follow_their_order_and_filter);
+async fn nested_todos_follow_their_order_and_filter(app: TestApp) {
     let customer_ids = seed(&app).await;
     let query = "query($ids: [Int!], $after: String) {
         customers(filter: { customerId: { in: $ids } }) {
@@ -347,11 +350,15 @@ db_test!(async fn nested_todos_follow_their_order_and_filter(app) {
             .map(|node| node["todoId"].as_i64().expect("id"))
             .collect();
         assert_eq!(got, want, "customer {id}");
-        assert_eq!(customer["todos"]["pageInfo"]["hasNextPage"], json!(all.len() > 5));
+        assert_eq!(
+            customer["todos"]["pageInfo"]["hasNextPage"],
+            json!(all.len() > 5)
+        );
     }
-});
+}
 
-db_test!(async fn a_cursor_only_works_under_its_own_order(app) {
+db_test!(a_cursor_only_works_under_its_own_order);
+async fn a_cursor_only_works_under_its_own_order(app: TestApp) {
     seed(&app).await;
     let query = "query($after: String, $orderBy: [CustomerOrderBy!]) {
         customers(first: 2, after: $after, orderBy: $orderBy) { pageInfo { endCursor } }
@@ -360,7 +367,11 @@ db_test!(async fn a_cursor_only_works_under_its_own_order(app) {
         .graphql_data(query, json!({ "orderBy": ["LAST_NAME_ASC"] }))
         .await;
     let cursor = data["customers"]["pageInfo"]["endCursor"].clone();
-    for other in [json!(["LAST_NAME_DESC"]), json!(["FIRST_NAME_ASC"]), json!(null)] {
+    for other in [
+        json!(["LAST_NAME_DESC"]),
+        json!(["FIRST_NAME_ASC"]),
+        json!(null),
+    ] {
         let body = app
             .graphql(query, json!({ "after": cursor, "orderBy": other }))
             .await;
@@ -375,11 +386,13 @@ db_test!(async fn a_cursor_only_works_under_its_own_order(app) {
         )
         .await;
     assert!(body.get("errors").is_none(), "{body}");
-});
+}
 
-db_test!(async fn rows_inserted_between_pages_keep_a_sorted_walk_exact(app) {
+db_test!(rows_inserted_between_pages_keep_a_sorted_walk_exact);
+async fn rows_inserted_between_pages_keep_a_sorted_walk_exact(app: TestApp) {
     for (n, last) in ["b", "d", "f", "h"].iter().enumerate() {
-        app.create_customer("X", last, &format!("walk{n}@example.com")).await;
+        app.create_customer("X", last, &format!("walk{n}@example.com"))
+            .await;
     }
     let query = "query($after: String) {
         customers(first: 2, after: $after, orderBy: [LAST_NAME_ASC]) {
@@ -408,4 +421,4 @@ db_test!(async fn rows_inserted_between_pages_keep_a_sorted_walk_exact(app) {
     let third = app.graphql_data(query, json!({ "after": cursor })).await;
     assert_eq!(names(&third), ["f", "h"]);
     assert_eq!(third["customers"]["pageInfo"]["hasNextPage"], json!(false));
-});
+}

@@ -1,7 +1,7 @@
 //! The committed SDL is the contract for generated clients: it must match the code.
 
 use serde_json::json;
-use tests::{db_test, error_code};
+use tests::{TestApp, db_test, error_code};
 
 #[test]
 fn committed_schema_matches_the_code() {
@@ -95,12 +95,25 @@ fragment TypeRef on __Type {
 }
 "#;
 
-db_test!(async fn the_ides_full_introspection_query_passes_the_default_limits(app) {
+db_test!(the_ides_full_introspection_query_passes_the_default_limits);
+async fn the_ides_full_introspection_query_passes_the_default_limits(app: TestApp) {
     let body = app.graphql(FULL_INTROSPECTION, json!({})).await;
-    assert!(body.get("errors").is_none(), "{}", &body.to_string()[..500.min(body.to_string().len())]);
+    assert!(
+        body.get("errors").is_none(),
+        "{}",
+        &body.to_string()[..500.min(body.to_string().len())]
+    );
     let types = body["data"]["__schema"]["types"].as_array().expect("types");
-    for name in ["CustomerFilter", "TodoOrderBy", "CustomerConnection", "Node"] {
-        assert!(types.iter().any(|t| t["name"] == name), "{name} is introspectable");
+    for name in [
+        "CustomerFilter",
+        "TodoOrderBy",
+        "CustomerConnection",
+        "Node",
+    ] {
+        assert!(
+            types.iter().any(|t| t["name"] == name),
+            "{name} is introspectable"
+        );
     }
     // The depth limit still holds for data.
     let deep = format!(
@@ -109,7 +122,7 @@ db_test!(async fn the_ides_full_introspection_query_passes_the_default_limits(ap
     );
     let body = app.graphql(&deep, json!({})).await;
     assert_eq!(error_code(&body), Some("QUERY_TOO_COMPLEX"), "{body}");
-});
+}
 
 #[test]
 fn is_null_is_offered_exactly_on_the_fields_that_can_be_null() {

@@ -34,7 +34,8 @@ async fn next(events: &mut mpsc::UnboundedReceiver<serde_json::Value>) -> serde_
         .expect("subscription open")
 }
 
-db_test!(async fn customer_and_todo_changes_reach_subscribers(app) {
+db_test!(customer_and_todo_changes_reach_subscribers);
+async fn customer_and_todo_changes_reach_subscribers(app: TestApp) {
     let mut customers = subscribe(
         &app,
         "subscription { customerChanged { kind customerId customer { email } } }",
@@ -67,7 +68,7 @@ db_test!(async fn customer_and_todo_changes_reach_subscribers(app) {
         next(&mut todos).await,
         json!({ "todoChanged": { "kind": "DELETED", "todoId": todo["id"], "todo": null } })
     );
-});
+}
 
 /// The next event on a receiver of the events hub, waiting at most 10 s.
 async fn received<T: Clone>(receiver: &mut broadcast::Receiver<T>) -> T {
@@ -77,7 +78,8 @@ async fn received<T: Clone>(receiver: &mut broadcast::Receiver<T>) -> T {
         .expect("an event, not a lag or a closed channel")
 }
 
-db_test!(async fn rows_too_large_for_a_notification_still_reach_subscribers_whole(app) {
+db_test!(rows_too_large_for_a_notification_still_reach_subscribers_whole);
+async fn rows_too_large_for_a_notification_still_reach_subscribers_whole(app: TestApp) {
     assert_eq!(
         app.state.events.is_replicated(),
         app.backend == Backend::Postgres
@@ -86,7 +88,9 @@ db_test!(async fn rows_too_large_for_a_notification_still_reach_subscribers_whol
     let mut customers = app.state.events.subscribe_customers();
     let mut todos = app.state.events.subscribe_todos();
 
-    let customer = app.create_customer("Ada", "Lovelace", "ada@example.com").await;
+    let customer = app
+        .create_customer("Ada", "Lovelace", "ada@example.com")
+        .await;
     let customer_id = customer["customer_id"].as_i64().expect("an id");
     // 12,000 bytes of text: over PostgreSQL's 8000-byte payload limit.
     let middle_name = "Ä".repeat(6000);
@@ -118,7 +122,7 @@ db_test!(async fn rows_too_large_for_a_notification_still_reach_subscribers_whol
     let row = todo_event.todo.expect("the row, read back");
     assert_eq!(row.task, task);
     assert_eq!(row.customer_id.map(i64::from), Some(customer_id));
-});
+}
 
 /// Process ids of the listener's connections to this test's database that have finished
 /// running `LISTEN`.
@@ -188,7 +192,8 @@ async fn the_listener_comes_back_after_its_connection_is_killed() {
     );
 }
 
-db_test!(async fn a_slow_subscriber_blocks_neither_writers_nor_other_subscribers(app) {
+db_test!(a_slow_subscriber_blocks_neither_writers_nor_other_subscribers);
+async fn a_slow_subscriber_blocks_neither_writers_nor_other_subscribers(app: TestApp) {
     let query = "subscription { customerChanged { customer { email } } }";
     // A subscriber that registers and then never reads again.
     let mut slow = app.state.schema.execute_stream(query);
@@ -214,7 +219,8 @@ db_test!(async fn a_slow_subscriber_blocks_neither_writers_nor_other_subscribers
             )
             .await;
         }
-        app.create_customer("Last", "One", "marker@example.com").await;
+        app.create_customer("Last", "One", "marker@example.com")
+            .await;
     };
     tokio::time::timeout(Duration::from_secs(120), writes)
         .await
@@ -238,4 +244,4 @@ db_test!(async fn a_slow_subscriber_blocks_neither_writers_nor_other_subscribers
         .expect("the slow subscriber still gets events")
         .expect("its stream is still open");
     assert!(next.errors.is_empty(), "{:?}", next.errors);
-});
+}

@@ -70,17 +70,27 @@ async fn receive(socket: &mut Socket) -> Value {
     }
 }
 
-db_test!(async fn both_subprotocols_deliver_changes(app) {
+db_test!(both_subprotocols_deliver_changes);
+async fn both_subprotocols_deliver_changes(app: TestApp) {
     let address = serve(&app).await;
     let query = "subscription { customerChanged { kind customer { email } } }";
     let mut modern = connect(&address, "graphql-transport-ws").await;
-    send(&mut modern, json!({ "id": "1", "type": "subscribe", "payload": { "query": query } })).await;
+    send(
+        &mut modern,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+    )
+    .await;
     let mut legacy = connect(&address, "graphql-ws").await;
-    send(&mut legacy, json!({ "id": "1", "type": "start", "payload": { "query": query } })).await;
+    send(
+        &mut legacy,
+        json!({ "id": "1", "type": "start", "payload": { "query": query } }),
+    )
+    .await;
     // Neither protocol confirms a subscription; give both a moment to register.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    app.create_customer("Ada", "Lovelace", "ada@example.com").await;
+    app.create_customer("Ada", "Lovelace", "ada@example.com")
+        .await;
     let event = json!({ "customerChanged": { "kind": "CREATED", "customer": { "email": "ada@example.com" } } });
     let message = receive(&mut modern).await;
     assert_eq!(message["type"], "next", "{message}");
@@ -88,14 +98,18 @@ db_test!(async fn both_subprotocols_deliver_changes(app) {
     let message = receive(&mut legacy).await;
     assert_eq!(message["type"], "data", "{message}");
     assert_eq!(message["payload"]["data"], event);
-});
+}
 
-db_test!(async fn errors_over_the_socket_carry_codes(app) {
+db_test!(errors_over_the_socket_carry_codes);
+async fn errors_over_the_socket_carry_codes(app: TestApp) {
     let address = serve(&app).await;
     let mut socket = connect(&address, "graphql-transport-ws").await;
 
     let cases = [
-        (json!({ "query": "subscription { nope }" }), "GRAPHQL_VALIDATION_FAILED"),
+        (
+            json!({ "query": "subscription { nope }" }),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
         (json!({ "query": "subscription {" }), "GRAPHQL_PARSE_FAILED"),
         (
             json!({ "query": "subscription($id: Int!) { todoChanged(customerId: $id) { kind } }" }),
@@ -104,7 +118,11 @@ db_test!(async fn errors_over_the_socket_carry_codes(app) {
     ];
     for (id, (payload, code)) in cases.into_iter().enumerate() {
         let id = id.to_string();
-        send(&mut socket, json!({ "id": id, "type": "subscribe", "payload": payload })).await;
+        send(
+            &mut socket,
+            json!({ "id": id, "type": "subscribe", "payload": payload }),
+        )
+        .await;
         let message = receive(&mut socket).await;
         assert_eq!(message["id"], json!(id), "{message}");
         let errors = match message["type"].as_str() {
@@ -118,13 +136,20 @@ db_test!(async fn errors_over_the_socket_carry_codes(app) {
             }
             _ => panic!("unexpected message {message}"),
         };
-        assert_eq!(errors[0]["extensions"]["code"], json!(code), "{payload}: {message}");
+        assert_eq!(
+            errors[0]["extensions"]["code"],
+            json!(code),
+            "{payload}: {message}"
+        );
     }
-});
+}
 
-db_test!(async fn a_variable_left_out_over_the_socket_leaves_its_field_out(app) {
+db_test!(a_variable_left_out_over_the_socket_leaves_its_field_out);
+async fn a_variable_left_out_over_the_socket_leaves_its_field_out(app: TestApp) {
     let address = serve(&app).await;
-    let created = app.create_customer("Grace", "Hopper", "grace@example.com").await;
+    let created = app
+        .create_customer("Grace", "Hopper", "grace@example.com")
+        .await;
     let id = created["customer_id"].as_i64().expect("id");
     app.put(
         &format!("/v1/customers/{id}"),
@@ -150,4 +175,4 @@ db_test!(async fn a_variable_left_out_over_the_socket_leaves_its_field_out(app) 
             "{protocol}: {message}"
         );
     }
-});
+}

@@ -1,7 +1,7 @@
 //! What every write does the same way: the rules it reports and the time it stamps.
 
 use serde_json::{Value, json};
-use tests::{db_test, error_code};
+use tests::{TestApp, db_test, error_code};
 
 /// How many digits follow the seconds in an RFC 3339 timestamp.
 fn fraction_digits(timestamp: &Value) -> usize {
@@ -10,8 +10,11 @@ fn fraction_digits(timestamp: &Value) -> usize {
     seconds.chars().take_while(char::is_ascii_digit).count()
 }
 
-db_test!(async fn an_update_reports_every_broken_rule_at_once(app) {
-    let customer = app.create_customer("Ada", "Lovelace", "ada@example.com").await;
+db_test!(an_update_reports_every_broken_rule_at_once);
+async fn an_update_reports_every_broken_rule_at_once(app: TestApp) {
+    let customer = app
+        .create_customer("Ada", "Lovelace", "ada@example.com")
+        .await;
     let id = customer["customer_id"].clone();
     let body = app
         .graphql(
@@ -34,10 +37,14 @@ db_test!(async fn an_update_reports_every_broken_rule_at_once(app) {
          phone: must not contain a NUL character",
     );
     // Nothing was written.
-    assert_eq!(app.get(&format!("/v1/customers/{id}")).await.json(), customer);
-});
+    assert_eq!(
+        app.get(&format!("/v1/customers/{id}")).await.json(),
+        customer
+    );
+}
 
-db_test!(async fn every_write_stamps_the_time_as_the_database_keeps_it(app) {
+db_test!(every_write_stamps_the_time_as_the_database_keeps_it);
+async fn every_write_stamps_the_time_as_the_database_keeps_it(app: TestApp) {
     let created = app
         .graphql_data(
             "mutation { createTodo(input: { task: \"Write\" }) { todoId createdAt updatedAt } }",
@@ -74,7 +81,10 @@ db_test!(async fn every_write_stamps_the_time_as_the_database_keeps_it(app) {
         &updated["updatedAt"],
         &customer_updated["updatedAt"],
     ] {
-        assert!(fraction_digits(stamp) <= 6, "more precision than stored: {stamp}");
+        assert!(
+            fraction_digits(stamp) <= 6,
+            "more precision than stored: {stamp}"
+        );
     }
     // What a write returns is what a later read gives.
     let read = app
@@ -86,4 +96,4 @@ db_test!(async fn every_write_stamps_the_time_as_the_database_keeps_it(app) {
         .clone();
     assert_eq!(read["createdAt"], created["createdAt"]);
     assert_eq!(read["updatedAt"], updated["updatedAt"]);
-});
+}

@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tests::db_test;
+use tests::{TestApp, db_test};
 use tokio::sync::Barrier;
 use tower::ServiceExt;
 
@@ -54,7 +54,8 @@ async fn send_together(
     results
 }
 
-db_test!(async fn fifty_creates_of_one_email_give_one_201_and_forty_nine_400s(app) {
+db_test!(fifty_creates_of_one_email_give_one_201_and_forty_nine_400s);
+async fn fifty_creates_of_one_email_give_one_201_and_forty_nine_400s(app: TestApp) {
     // Arrange: fifty bodies with the same address, spelled with different domain cases.
     let requests = (0..50)
         .map(|n| {
@@ -68,21 +69,32 @@ db_test!(async fn fifty_creates_of_one_email_give_one_201_and_forty_nine_400s(ap
     let results = send_together(&app.router, requests).await;
 
     // Assert
-    let created: Vec<&Value> = results.iter().filter(|(status, _)| *status == StatusCode::CREATED).map(|(_, body)| body).collect();
-    let refused = results.iter().filter(|(status, _)| *status == StatusCode::BAD_REQUEST).count();
+    let created: Vec<&Value> = results
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::CREATED)
+        .map(|(_, body)| body)
+        .collect();
+    let refused = results
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::BAD_REQUEST)
+        .count();
     assert_eq!(created.len(), 1, "{results:?}");
     assert_eq!(refused, 49, "{results:?}");
     for (status, body) in &results {
         if *status == StatusCode::BAD_REQUEST {
-            assert_eq!(body, &detail("Customer already exists for email[race@example.com]"));
+            assert_eq!(
+                body,
+                &detail("Customer already exists for email[race@example.com]")
+            );
         }
     }
     assert_eq!(created[0]["email"], "race@example.com");
     assert_eq!(service::customer::count(&app.db).await.expect("count"), 1);
     assert_eq!(app.get("/v1/customers").await.json(), json!([created[0]]));
-});
+}
 
-db_test!(async fn fifty_creates_of_different_emails_all_succeed(app) {
+db_test!(fifty_creates_of_different_emails_all_succeed);
+async fn fifty_creates_of_different_emails_all_succeed(app: TestApp) {
     let requests = (0..50)
         .map(|n| {
             let body = json!({ "first_name": "F", "last_name": "L", "email": format!("c{n}@example.com") });
@@ -92,24 +104,38 @@ db_test!(async fn fifty_creates_of_different_emails_all_succeed(app) {
 
     let results = send_together(&app.router, requests).await;
 
-    assert!(results.iter().all(|(status, _)| *status == StatusCode::CREATED), "{results:?}");
-    let mut ids: Vec<i64> = results.iter().map(|(_, body)| body["customer_id"].as_i64().expect("id")).collect();
+    assert!(
+        results
+            .iter()
+            .all(|(status, _)| *status == StatusCode::CREATED),
+        "{results:?}"
+    );
+    let mut ids: Vec<i64> = results
+        .iter()
+        .map(|(_, body)| body["customer_id"].as_i64().expect("id"))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 50);
     assert_eq!(service::customer::count(&app.db).await.expect("count"), 50);
-});
+}
 
-db_test!(async fn ten_replaces_to_one_email_give_one_200(app) {
+db_test!(ten_replaces_to_one_email_give_one_200);
+async fn ten_replaces_to_one_email_give_one_200(app: TestApp) {
     // Arrange: ten customers who all try to take the same address at once.
     let mut ids = Vec::new();
     for n in 0..10 {
-        ids.push(app.create_customer("F", "L", &format!("own{n}@example.com")).await["customer_id"].clone());
+        ids.push(
+            app.create_customer("F", "L", &format!("own{n}@example.com"))
+                .await["customer_id"]
+                .clone(),
+        );
     }
     let requests = ids
         .iter()
         .map(|id| {
-            let body = json!({ "first_name": "F", "last_name": "L", "email": "wanted@example.com" });
+            let body =
+                json!({ "first_name": "F", "last_name": "L", "email": "wanted@example.com" });
             ("PUT", format!("/v1/customers/{id}"), body)
         })
         .collect();
@@ -118,24 +144,45 @@ db_test!(async fn ten_replaces_to_one_email_give_one_200(app) {
     let results = send_together(&app.router, requests).await;
 
     // Assert
-    let winners = results.iter().filter(|(status, _)| *status == StatusCode::OK).count();
+    let winners = results
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::OK)
+        .count();
     assert_eq!(winners, 1, "{results:?}");
     for (status, body) in &results {
         if *status != StatusCode::OK {
             assert_eq!(*status, StatusCode::BAD_REQUEST, "{body}");
-            assert_eq!(body, &detail("Customer already exists for email[wanted@example.com]"));
+            assert_eq!(
+                body,
+                &detail("Customer already exists for email[wanted@example.com]")
+            );
         }
     }
     let all = app.get("/v1/customers").await.json();
-    let holders = all.as_array().expect("list").iter().filter(|c| c["email"] == "wanted@example.com").count();
+    let holders = all
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|c| c["email"] == "wanted@example.com")
+        .count();
     assert_eq!(holders, 1);
-});
+}
 
-db_test!(async fn concurrent_todos_for_a_customer_being_deleted_never_500(app) {
+db_test!(concurrent_todos_for_a_customer_being_deleted_never_500);
+async fn concurrent_todos_for_a_customer_being_deleted_never_500(app: TestApp) {
     // Arrange
-    let id = app.create_customer("Ada", "Lovelace", "ada@example.com").await["customer_id"].clone();
+    let id = app
+        .create_customer("Ada", "Lovelace", "ada@example.com")
+        .await["customer_id"]
+        .clone();
     let mut requests: Vec<(&'static str, String, Value)> = (0..20)
-        .map(|n| ("POST", "/api/v1/todos".to_owned(), json!({ "task": format!("t{n}"), "customer_id": id })))
+        .map(|n| {
+            (
+                "POST",
+                "/api/v1/todos".to_owned(),
+                json!({ "task": format!("t{n}"), "customer_id": id }),
+            )
+        })
         .collect();
     requests.push(("DELETE", format!("/v1/customers/{id}"), json!({})));
 
@@ -151,7 +198,17 @@ db_test!(async fn concurrent_todos_for_a_customer_being_deleted_never_500(app) {
     }
     assert_eq!(results[20].0, StatusCode::NO_CONTENT, "{:?}", results[20]);
     let todos = app.get("/api/v1/todos").await.json();
-    let ok = results[..20].iter().filter(|(status, _)| *status == StatusCode::OK).count();
+    let ok = results[..20]
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::OK)
+        .count();
     assert_eq!(todos.as_array().map(Vec::len), Some(ok));
-    assert!(todos.as_array().expect("list").iter().all(|todo| todo["customer_id"].is_null()), "{todos}");
-});
+    assert!(
+        todos
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|todo| todo["customer_id"].is_null()),
+        "{todos}"
+    );
+}

@@ -4,7 +4,7 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use tests::db_test;
+use tests::{TestApp, db_test};
 
 /// One step: the request, then the status and whole body the peer answered (`None`: no body).
 struct Step {
@@ -219,22 +219,34 @@ fn steps() -> Vec<Step> {
     ]
 }
 
-db_test!(async fn the_fastapi_smoke_transcript_replays_identically(app) {
+db_test!(the_fastapi_smoke_transcript_replays_identically);
+async fn the_fastapi_smoke_transcript_replays_identically(app: TestApp) {
     for (number, step) in steps().into_iter().enumerate() {
         // Act
         let response = match &step.body {
             Some(body) => {
-                app.send_raw(step.method.clone(), step.path, Some("application/json"), body.to_string()).await
+                app.send_raw(
+                    step.method.clone(),
+                    step.path,
+                    Some("application/json"),
+                    body.to_string(),
+                )
+                .await
             }
             None => app.call(step.method.clone(), step.path).await,
         };
 
         // Assert
         let what = format!("step {} {} {}", number + 1, step.method, step.path);
-        assert_eq!(response.status, StatusCode::from_u16(step.status).expect("status"), "{what}: {}", response.text());
+        assert_eq!(
+            response.status,
+            StatusCode::from_u16(step.status).expect("status"),
+            "{what}: {}",
+            response.text()
+        );
         match &step.answer {
             Some(answer) => assert_eq!(&response.json(), answer, "{what}"),
             None => assert!(response.body.is_empty(), "{what}: {}", response.text()),
         }
     }
-});
+}

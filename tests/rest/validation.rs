@@ -50,7 +50,8 @@ fn json_invalid(entries: &[Value], position: u64) -> Vec<Value> {
     })]
 }
 
-db_test!(async fn malformed_json_is_422_json_invalid_at_the_character(app) {
+db_test!(malformed_json_is_422_json_invalid_at_the_character);
+async fn malformed_json_is_422_json_invalid_at_the_character(app: TestApp) {
     let routes = body_routes(&app).await;
     let before = snapshot(&app).await;
     // Positions as Python's `json` module (and so the peer) gives them.
@@ -70,17 +71,30 @@ db_test!(async fn malformed_json_is_422_json_invalid_at_the_character(app) {
     for (method, path) in &routes {
         for (body, position) in cases {
             // Act
-            let response = app.send_raw(method.clone(), path, Some("application/json"), body.to_vec()).await;
+            let response = app
+                .send_raw(
+                    method.clone(),
+                    path,
+                    Some("application/json"),
+                    body.to_vec(),
+                )
+                .await;
 
             // Assert
             let entries = assert_fastapi_422(&response);
-            assert_eq!(entries, json_invalid(&entries, position), "{method} {path} {}", String::from_utf8_lossy(body));
+            assert_eq!(
+                entries,
+                json_invalid(&entries, position),
+                "{method} {path} {}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
     assert_eq!(snapshot(&app).await, before);
-});
+}
 
-db_test!(async fn bodies_that_are_not_json_objects_are_422(app) {
+db_test!(bodies_that_are_not_json_objects_are_422);
+async fn bodies_that_are_not_json_objects_are_422(app: TestApp) {
     let routes = body_routes(&app).await;
     let before = snapshot(&app).await;
     let not_an_object = |input: Value| {
@@ -98,22 +112,35 @@ db_test!(async fn bodies_that_are_not_json_objects_are_422(app) {
         ("42", not_an_object(json!(42))),
         ("true", not_an_object(json!(true))),
         ("null", not_an_object(Value::Null)),
-        ("", invalid(vec![issue("missing", json!(["body"]), "Field required", Value::Null)])),
+        (
+            "",
+            invalid(vec![issue(
+                "missing",
+                json!(["body"]),
+                "Field required",
+                Value::Null,
+            )]),
+        ),
     ];
     for (method, path) in &routes {
         for (body, expected) in &cases {
-            let response = app.send_raw(method.clone(), path, Some("application/json"), *body).await;
+            let response = app
+                .send_raw(method.clone(), path, Some("application/json"), *body)
+                .await;
 
             assert_json(&response, StatusCode::UNPROCESSABLE_ENTITY, expected);
         }
     }
     assert_eq!(snapshot(&app).await, before);
-});
+}
 
-db_test!(async fn a_missing_or_wrong_content_type_is_422(app) {
+db_test!(a_missing_or_wrong_content_type_is_422);
+async fn a_missing_or_wrong_content_type_is_422(app: TestApp) {
     let routes = body_routes(&app).await;
     let before = snapshot(&app).await;
-    let valid = json!({ "first_name": "A", "last_name": "B", "email": "new@example.com", "task": "t" }).to_string();
+    let valid =
+        json!({ "first_name": "A", "last_name": "B", "email": "new@example.com", "task": "t" })
+            .to_string();
     // The peer reads such a body as text, which is no object.
     let expected = invalid(vec![issue(
         "model_attributes_type",
@@ -122,36 +149,85 @@ db_test!(async fn a_missing_or_wrong_content_type_is_422(app) {
         json!(valid),
     )]);
     for (method, path) in &routes {
-        for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("application/xml"), Some("json")] {
-            let response = app.send_raw(method.clone(), path, content_type, valid.clone()).await;
+        for content_type in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            Some("application/xml"),
+            Some("json"),
+        ] {
+            let response = app
+                .send_raw(method.clone(), path, content_type, valid.clone())
+                .await;
 
             assert_json(&response, StatusCode::UNPROCESSABLE_ENTITY, &expected);
         }
     }
     assert_eq!(snapshot(&app).await, before);
-});
+}
 
-db_test!(async fn json_content_types_with_parameters_or_suffixes_are_accepted(app) {
-    for (index, content_type) in ["application/json; charset=utf-8", "Application/JSON", "application/merge-patch+json"]
-        .into_iter()
-        .enumerate()
+db_test!(json_content_types_with_parameters_or_suffixes_are_accepted);
+async fn json_content_types_with_parameters_or_suffixes_are_accepted(app: TestApp) {
+    for (index, content_type) in [
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/merge-patch+json",
+    ]
+    .into_iter()
+    .enumerate()
     {
         let customer = json!({ "first_name": "A", "last_name": "B", "email": format!("a{index}@example.com") });
-        let response = app.send_raw(Method::POST, "/v1/customers", Some(content_type), customer.to_string()).await;
-        assert_eq!(response.status, StatusCode::CREATED, "{content_type}: {}", response.text());
+        let response = app
+            .send_raw(
+                Method::POST,
+                "/v1/customers",
+                Some(content_type),
+                customer.to_string(),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::CREATED,
+            "{content_type}: {}",
+            response.text()
+        );
 
-        let response = app.send_raw(Method::POST, "/api/v1/todos", Some(content_type), r#"{"task":"t"}"#).await;
-        assert_eq!(response.status, StatusCode::OK, "{content_type}: {}", response.text());
+        let response = app
+            .send_raw(
+                Method::POST,
+                "/api/v1/todos",
+                Some(content_type),
+                r#"{"task":"t"}"#,
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "{content_type}: {}",
+            response.text()
+        );
     }
-});
+}
 
-db_test!(async fn invalid_utf8_is_422(app) {
+db_test!(invalid_utf8_is_422);
+async fn invalid_utf8_is_422(app: TestApp) {
     let routes = body_routes(&app).await;
     let before = snapshot(&app).await;
-    let cases: [&[u8]; 3] = [b"{\"task\":\"\xff\xfe\"}", b"\xff", b"{\"first_name\":\"\xc3\x28\"}"];
+    let cases: [&[u8]; 3] = [
+        b"{\"task\":\"\xff\xfe\"}",
+        b"\xff",
+        b"{\"first_name\":\"\xc3\x28\"}",
+    ];
     for (method, path) in &routes {
         for body in cases {
-            let response = app.send_raw(method.clone(), path, Some("application/json"), body.to_vec()).await;
+            let response = app
+                .send_raw(
+                    method.clone(),
+                    path,
+                    Some("application/json"),
+                    body.to_vec(),
+                )
+                .await;
 
             let entries = assert_fastapi_422(&response);
             assert_eq!(entries.len(), 1, "{entries:?}");
@@ -160,9 +236,10 @@ db_test!(async fn invalid_utf8_is_422(app) {
         }
     }
     assert_eq!(snapshot(&app).await, before);
-});
+}
 
-db_test!(async fn numbers_out_of_range_for_customer_id_are_422(app) {
+db_test!(numbers_out_of_range_for_customer_id_are_422);
+async fn numbers_out_of_range_for_customer_id_are_422(app: TestApp) {
     let routes = body_routes(&app).await;
     let before = snapshot(&app).await;
     let too_big = |input: Value| {
@@ -182,7 +259,9 @@ db_test!(async fn numbers_out_of_range_for_customer_id_are_422(app) {
         // 1e400 is no finite JSON number at all.
         for number in ["1e400", "-1e400"] {
             let body = format!("{{{fields},\"customer_id\":{number}}}");
-            let response = app.send_raw(method.clone(), path, Some("application/json"), body.clone()).await;
+            let response = app
+                .send_raw(method.clone(), path, Some("application/json"), body.clone())
+                .await;
 
             let entries = assert_fastapi_422(&response);
             assert_eq!(entries.len(), 1, "{body}: {entries:?}");
@@ -190,16 +269,19 @@ db_test!(async fn numbers_out_of_range_for_customer_id_are_422(app) {
         // Integers beyond 64 bits.
         for number in ["99999999999999999999", "-99999999999999999999"] {
             let body = format!("{{{fields},\"customer_id\":{number}}}");
-            let response = app.send_raw(method.clone(), path, Some("application/json"), body.clone()).await;
+            let response = app
+                .send_raw(method.clone(), path, Some("application/json"), body.clone())
+                .await;
 
             let input: Value = serde_json::from_str(number).expect("a JSON number");
             assert_json(&response, StatusCode::UNPROCESSABLE_ENTITY, &too_big(input));
         }
     }
     assert_eq!(snapshot(&app).await, before);
-});
+}
 
-db_test!(async fn bad_limit_and_offset_are_422_at_the_query_parameter(app) {
+db_test!(bad_limit_and_offset_are_422_at_the_query_parameter);
+async fn bad_limit_and_offset_are_422_at_the_query_parameter(app: TestApp) {
     let not_integer = |name: &str, raw: &str| {
         issue(
             "int_parsing",
@@ -225,25 +307,43 @@ db_test!(async fn bad_limit_and_offset_are_422_at_the_query_parameter(app) {
         ("offset=-1", vec![negative("offset", "-1")]),
         ("offset=abc", vec![not_integer("offset", "abc")]),
         ("offset=1e2", vec![not_integer("offset", "1e2")]),
-        ("limit=-5&offset=x", vec![negative("limit", "-5"), not_integer("offset", "x")]),
-        ("limit=-99999999999999999999", vec![negative("limit", "-99999999999999999999")]),
+        (
+            "limit=-5&offset=x",
+            vec![negative("limit", "-5"), not_integer("offset", "x")],
+        ),
+        (
+            "limit=-99999999999999999999",
+            vec![negative("limit", "-99999999999999999999")],
+        ),
         ("offset=1__0", vec![not_integer("offset", "1__0")]),
     ];
     for route in ["/v1/customers", "/api/v1/todos"] {
         for (query, expected) in &cases {
             let response = app.get(&format!("{route}?{query}")).await;
 
-            assert_json(&response, StatusCode::UNPROCESSABLE_ENTITY, &invalid(expected.clone()));
+            assert_json(
+                &response,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &invalid(expected.clone()),
+            );
         }
     }
-});
+}
 
-db_test!(async fn huge_ids_in_paths_are_the_routes_404(app) {
+db_test!(huge_ids_in_paths_are_the_routes_404);
+async fn huge_ids_in_paths_are_the_routes_404(app: TestApp) {
     let customer_body = json!({ "first_name": "A", "last_name": "B", "email": "a@example.com" });
     let todo_body = json!({ "task": "t" });
     let todo_404 = json!({ "detail": "Todo not found" });
-    for raw in ["2147483648", "-2147483649", "9223372036854775807", "9223372036854775808", "123456789012345678901234567890"] {
-        let customer_404 = json!({ "detail": format!("Customer not found for customer_id[{raw}]") });
+    for raw in [
+        "2147483648",
+        "-2147483649",
+        "9223372036854775807",
+        "9223372036854775808",
+        "123456789012345678901234567890",
+    ] {
+        let customer_404 =
+            json!({ "detail": format!("Customer not found for customer_id[{raw}]") });
         let customer_path = format!("/v1/customers/{raw}");
         let todo_path = format!("/api/v1/todos/{raw}");
         let responses = [
@@ -258,49 +358,90 @@ db_test!(async fn huge_ids_in_paths_are_the_routes_404(app) {
             assert_json(&response, StatusCode::NOT_FOUND, expected);
         }
     }
-});
+}
 
-db_test!(async fn unknown_routes_and_methods_are_client_errors(app) {
+db_test!(unknown_routes_and_methods_are_client_errors);
+async fn unknown_routes_and_methods_are_client_errors(app: TestApp) {
     let cases = [
         (Method::GET, "/nope", StatusCode::NOT_FOUND),
         (Method::GET, "/v1/customer", StatusCode::NOT_FOUND),
         (Method::GET, "/v1/customers/1/todos", StatusCode::NOT_FOUND),
         (Method::GET, "/api/v1/todo", StatusCode::NOT_FOUND),
         (Method::GET, "/api/v2/todos", StatusCode::NOT_FOUND),
-        (Method::POST, "/v1/customers/1", StatusCode::METHOD_NOT_ALLOWED),
-        (Method::PATCH, "/v1/customers/1", StatusCode::METHOD_NOT_ALLOWED),
-        (Method::DELETE, "/v1/customers", StatusCode::METHOD_NOT_ALLOWED),
+        (
+            Method::POST,
+            "/v1/customers/1",
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            Method::PATCH,
+            "/v1/customers/1",
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            Method::DELETE,
+            "/v1/customers",
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
         (Method::PUT, "/api/v1/todos", StatusCode::METHOD_NOT_ALLOWED),
-        (Method::POST, "/api/v1/todos/1", StatusCode::METHOD_NOT_ALLOWED),
+        (
+            Method::POST,
+            "/api/v1/todos/1",
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
     ];
     for (method, path, status) in cases {
         let response = app.call(method.clone(), path).await;
 
-        assert_eq!(response.status, status, "{method} {path}: {}", response.text());
+        assert_eq!(
+            response.status,
+            status,
+            "{method} {path}: {}",
+            response.text()
+        );
     }
-});
+}
 
-db_test!(async fn a_trailing_slash_redirects_like_fastapi(app) {
+db_test!(a_trailing_slash_redirects_like_fastapi);
+async fn a_trailing_slash_redirects_like_fastapi(app: TestApp) {
     // FastAPI answers 307 to the path without the slash, keeping the method and query.
     let cases = [
         (Method::GET, "/api/v1/todos/", "/api/v1/todos"),
         (Method::POST, "/api/v1/todos/", "/api/v1/todos"),
-        (Method::GET, "/api/v1/todos/?limit=1", "/api/v1/todos?limit=1"),
+        (
+            Method::GET,
+            "/api/v1/todos/?limit=1",
+            "/api/v1/todos?limit=1",
+        ),
         (Method::GET, "/v1/customers/", "/v1/customers"),
         (Method::GET, "/v1/customers/1/", "/v1/customers/1"),
         (Method::DELETE, "/api/v1/todos/1/", "/api/v1/todos/1"),
     ];
     for (method, path, location) in cases {
-        let request = Request::builder().method(method.clone()).uri(path).body(Body::empty()).expect("request");
+        let request = Request::builder()
+            .method(method.clone())
+            .uri(path)
+            .body(Body::empty())
+            .expect("request");
 
         let response = app.send(request).await;
 
-        assert_eq!(response.status, StatusCode::TEMPORARY_REDIRECT, "{method} {path}: {}", response.text());
-        assert_eq!(response.header("location"), Some(location), "{method} {path}");
+        assert_eq!(
+            response.status,
+            StatusCode::TEMPORARY_REDIRECT,
+            "{method} {path}: {}",
+            response.text()
+        );
+        assert_eq!(
+            response.header("location"),
+            Some(location),
+            "{method} {path}"
+        );
     }
-});
+}
 
-db_test!(async fn a_non_integer_id_and_a_bad_body_are_both_reported(app) {
+db_test!(a_non_integer_id_and_a_bad_body_are_both_reported);
+async fn a_non_integer_id_and_a_bad_body_are_both_reported(app: TestApp) {
     // The peer validates path and body together: one entry per problem, the path's first.
     let not_integer = |name: &str| {
         issue(
@@ -312,26 +453,64 @@ db_test!(async fn a_non_integer_id_and_a_bad_body_are_both_reported(app) {
     };
     let customer = json!({ "first_name": "A", "email": "a@example.com" });
     let cases = [
-        ("/api/v1/todos/abc", "application/json", json!({}).to_string(),
-         vec![not_integer("todo_id"), issue("missing", json!(["body", "task"]), "Field required", json!({}))]),
-        ("/v1/customers/abc", "application/json", customer.to_string(),
-         vec![not_integer("customer_id"), issue("missing", json!(["body", "last_name"]), "Field required", customer.clone())]),
-        ("/api/v1/todos/abc", "text/plain", "x".to_owned(),
-         vec![not_integer("todo_id"), issue(
-             "model_attributes_type",
-             json!(["body"]),
-             "Input should be a valid dictionary or object to extract fields from",
-             json!("x"),
-         )]),
+        (
+            "/api/v1/todos/abc",
+            "application/json",
+            json!({}).to_string(),
+            vec![
+                not_integer("todo_id"),
+                issue(
+                    "missing",
+                    json!(["body", "task"]),
+                    "Field required",
+                    json!({}),
+                ),
+            ],
+        ),
+        (
+            "/v1/customers/abc",
+            "application/json",
+            customer.to_string(),
+            vec![
+                not_integer("customer_id"),
+                issue(
+                    "missing",
+                    json!(["body", "last_name"]),
+                    "Field required",
+                    customer.clone(),
+                ),
+            ],
+        ),
+        (
+            "/api/v1/todos/abc",
+            "text/plain",
+            "x".to_owned(),
+            vec![
+                not_integer("todo_id"),
+                issue(
+                    "model_attributes_type",
+                    json!(["body"]),
+                    "Input should be a valid dictionary or object to extract fields from",
+                    json!("x"),
+                ),
+            ],
+        ),
     ];
     for (path, content_type, body, expected) in cases {
-        let response = app.send_raw(Method::PUT, path, Some(content_type), body).await;
+        let response = app
+            .send_raw(Method::PUT, path, Some(content_type), body)
+            .await;
 
-        assert_json(&response, StatusCode::UNPROCESSABLE_ENTITY, &invalid(expected));
+        assert_json(
+            &response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &invalid(expected),
+        );
     }
-});
+}
 
-db_test!(async fn every_problem_in_a_body_is_reported_at_once(app) {
+db_test!(every_problem_in_a_body_is_reported_at_once);
+async fn every_problem_in_a_body_is_reported_at_once(app: TestApp) {
     // FastAPI validates the whole body before answering, so a 422 lists each problem, the
     // email's and the blank text's included, in the model's field order.
     let bad_email = json!({
@@ -345,27 +524,52 @@ db_test!(async fn every_problem_in_a_body_is_reported_at_once(app) {
     let missing_last = json!({ "first_name": "No", "email": "not-an-email" });
     let cases = [
         // The peer's exact answer.
-        ("/v1/customers", missing_last.clone(),
-         vec![issue("missing", json!(["body", "last_name"]), "Field required", missing_last), bad_email.clone()]),
-        ("/v1/customers", json!({ "first_name": " ", "last_name": "", "email": "not-an-email" }),
-         vec![blank("first_name", " "), blank("last_name", ""), bad_email]),
-        ("/api/v1/todos", json!({ "task": " ", "status": "Done" }),
-         vec![blank("task", " "), json!({
-             "type": "enum",
-             "loc": ["body", "status"],
-             "msg": "Input should be 'Pending', 'Completed' or 'In Process'",
-             "input": "Done",
-             "ctx": { "expected": "'Pending', 'Completed' or 'In Process'" },
-         })]),
+        (
+            "/v1/customers",
+            missing_last.clone(),
+            vec![
+                issue(
+                    "missing",
+                    json!(["body", "last_name"]),
+                    "Field required",
+                    missing_last,
+                ),
+                bad_email.clone(),
+            ],
+        ),
+        (
+            "/v1/customers",
+            json!({ "first_name": " ", "last_name": "", "email": "not-an-email" }),
+            vec![blank("first_name", " "), blank("last_name", ""), bad_email],
+        ),
+        (
+            "/api/v1/todos",
+            json!({ "task": " ", "status": "Done" }),
+            vec![
+                blank("task", " "),
+                json!({
+                    "type": "enum",
+                    "loc": ["body", "status"],
+                    "msg": "Input should be 'Pending', 'Completed' or 'In Process'",
+                    "input": "Done",
+                    "ctx": { "expected": "'Pending', 'Completed' or 'In Process'" },
+                }),
+            ],
+        ),
     ];
     for (path, body, expected) in cases {
         let response = app.post(path, &body).await;
 
-        assert_json(&response, StatusCode::UNPROCESSABLE_ENTITY, &invalid(expected));
+        assert_json(
+            &response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &invalid(expected),
+        );
     }
-});
+}
 
-db_test!(async fn names_longer_than_255_characters_are_422(app) {
+db_test!(names_longer_than_255_characters_are_422);
+async fn names_longer_than_255_characters_are_422(app: TestApp) {
     // Names are indexed for sorting; PostgreSQL cannot index very long text, so the limit is
     // checked up front instead of failing inside the database.
     let long = "é".repeat(256);
@@ -375,10 +579,18 @@ db_test!(async fn names_longer_than_255_characters_are_422(app) {
             &json!({ "first_name": long, "last_name": "L", "email": "long@example.com" }),
         )
         .await;
-    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.text());
+    assert_eq!(
+        response.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        response.text()
+    );
     let body = response.json();
     assert_eq!(body["detail"][0]["loc"], json!(["body", "first_name"]));
-    assert_eq!(body["detail"][0]["msg"], json!("Value error, must be at most 255 characters"));
+    assert_eq!(
+        body["detail"][0]["msg"],
+        json!("Value error, must be at most 255 characters")
+    );
 
     let fits = "é".repeat(255);
     let response = app
@@ -388,4 +600,4 @@ db_test!(async fn names_longer_than_255_characters_are_422(app) {
         )
         .await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
-});
+}

@@ -353,30 +353,28 @@ pub fn error_code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
 }
 
-/// Declares one test body that runs on both databases:
+/// Runs an ordinary `async fn name(app: TestApp)` on both databases, as the tests
+/// `name::sqlite` and `name::postgres` (ignored unless asked for):
 ///
 /// ```text
-/// db_test!(async fn creates_a_customer(app) { /* uses app: TestApp */ });
+/// db_test!(creates_a_customer);
+/// async fn creates_a_customer(app: TestApp) { /* ... */ }
 /// ```
+///
+/// The body is a plain function, so rustfmt formats it and editors see it whole.
 #[macro_export]
 macro_rules! db_test {
-    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
-        $(#[$meta])*
+    ($name:ident) => {
         mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn run($app: $crate::TestApp) $body
-
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                run($crate::TestApp::spawn($crate::Backend::Sqlite).await).await
+                super::$name($crate::TestApp::spawn($crate::Backend::Sqlite).await).await
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             #[ignore = "PostgreSQL: run with --ignored and TEST_DATABASE_URL set"]
             async fn postgres() {
-                run($crate::TestApp::spawn($crate::Backend::Postgres).await).await
+                super::$name($crate::TestApp::spawn($crate::Backend::Postgres).await).await
             }
         }
     };
