@@ -60,16 +60,17 @@ pub fn state_with_events(db: DatabaseConnection, config: Config, events: Events)
     let schema = graphql::build_schema(db.clone(), events.clone(), writer.clone(), &config);
     let inputs =
         graphql::InputSchema::from_sdl(&schema.sdl()).expect("the schema's own SDL always parses");
+    let mut documents =
+        DocumentCache::new(config.graphql_max_aliases, config.graphql_max_depth, inputs);
+    if !config.graphql_introspection {
+        documents = documents.without_introspection();
+    }
     AppState {
         db,
         schema,
         events,
         writer,
-        documents: Arc::new(DocumentCache::new(
-            config.graphql_max_aliases,
-            config.graphql_max_depth,
-            inputs,
-        )),
+        documents: Arc::new(documents),
         config: Arc::new(config),
     }
 }

@@ -148,22 +148,8 @@ async fn upsert_creates_then_updates_by_email(app: TestApp) {
 
 db_test!(upsert_reports_created_then_updated_to_subscribers);
 async fn upsert_reports_created_then_updated_to_subscribers(app: TestApp) {
-    use futures::StreamExt;
-    let schema = app.state.schema.clone();
-    let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut stream =
-            schema.execute_stream("subscription { customerChanged { kind customerId } }");
-        while let Some(response) = stream.next().await {
-            if sender
-                .send(response.data.into_json().expect("json"))
-                .is_err()
-            {
-                break;
-            }
-        }
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut events = app.subscribe("subscription { customerChanged { kind customerId } }");
+    app.until_subscribed(1, 0).await;
     for first in ["Ada", "Augusta"] {
         app.graphql_data(
             UPSERT,

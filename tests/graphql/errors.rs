@@ -1,6 +1,8 @@
 //! Errors async-graphql raises itself carry codes too; limits are enforced.
 
-use serde_json::json;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
 use tests::{Backend, TestApp, db_test, error_code};
 
 db_test!(parse_and_validation_errors_have_codes);
@@ -51,13 +53,46 @@ async fn introspection_can_be_switched_off() {
         config.graphql_introspection = false
     })
     .await;
-    let body = app
-        .graphql("{ __schema { types { name } } }", json!({}))
-        .await;
-    assert!(
-        body.get("errors").is_some() || body["data"]["__schema"].is_null(),
+    // Refused like any field the schema lacks: a request error, nothing runs (a null
+    // `__schema` would break its non-null type and read as an empty success).
+    for query in [
+        "{ __schema { types { name } } }",
+        "{ __type(name: \"Customer\") { name } }",
+        "query { ...Types } fragment Types on Query { __schema { queryType { name } } }",
+    ] {
+        let body = app.graphql(query, json!({})).await;
+        assert_eq!(
+            error_code(&body),
+            Some("GRAPHQL_VALIDATION_FAILED"),
+            "{body}"
+        );
+        assert_eq!(body.get("data"), Some(&Value::Null), "{body}");
+    }
+    // In the GraphQL-over-HTTP response format it is a request error: 400, no `data` at all.
+    let request = Request::post("/graphql")
+        .header("content-type", "application/json")
+        .header("accept", "application/graphql-response+json")
+        .body(Body::from(
+            json!({ "query": "{ __schema { queryType { name } } }" }).to_string(),
+        ))
+        .expect("request");
+    let response = app.send(request).await;
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        response.text()
+    );
+    let body = response.json();
+    assert_eq!(
+        error_code(&body),
+        Some("GRAPHQL_VALIDATION_FAILED"),
         "{body}"
     );
+    assert!(body.get("data").is_none(), "{body}");
+    // `__typename` is not introspection.
+    let body = app.graphql("{ __typename }", json!({})).await;
+    assert_eq!(body, json!({ "data": { "__typename": "Query" } }));
     let on = TestApp::spawn(Backend::Sqlite).await;
     let body = on
         .graphql("{ __schema { queryType { name } } }", json!({}))

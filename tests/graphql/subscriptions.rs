@@ -5,27 +5,11 @@
 use std::time::Duration;
 
 use api::events::{APPLICATION_NAME, ChangeKind};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
 use tests::{Backend, TestApp, db_test};
 use tokio::sync::{broadcast, mpsc};
-
-/// Starts a subscription and polls it in the background, as the WebSocket handler does.
-fn subscribe(app: &TestApp, query: &'static str) -> mpsc::UnboundedReceiver<serde_json::Value> {
-    let (sender, receiver) = mpsc::unbounded_channel();
-    let schema = app.state.schema.clone();
-    tokio::spawn(async move {
-        let mut stream = schema.execute_stream(query);
-        while let Some(response) = stream.next().await {
-            let data = response.data.into_json().expect("json");
-            if sender.send(data).is_err() {
-                break;
-            }
-        }
-    });
-    receiver
-}
 
 async fn next(events: &mut mpsc::UnboundedReceiver<serde_json::Value>) -> serde_json::Value {
     tokio::time::timeout(Duration::from_secs(5), events.recv())
@@ -36,16 +20,11 @@ async fn next(events: &mut mpsc::UnboundedReceiver<serde_json::Value>) -> serde_
 
 db_test!(customer_and_todo_changes_reach_subscribers);
 async fn customer_and_todo_changes_reach_subscribers(app: TestApp) {
-    let mut customers = subscribe(
-        &app,
-        "subscription { customerChanged { kind customerId customer { email } } }",
-    );
-    let mut todos = subscribe(
-        &app,
-        "subscription { todoChanged(customerId: 1) { kind todoId todo { task } } }",
-    );
-    // Let the subscriptions register before writing.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut customers =
+        app.subscribe("subscription { customerChanged { kind customerId customer { email } } }");
+    let mut todos =
+        app.subscribe("subscription { todoChanged(customerId: 1) { kind todoId todo { task } } }");
+    app.until_subscribed(1, 1).await;
 
     let customer = app
         .create_customer("Ada", "Lovelace", "ada@example.com")
@@ -197,10 +176,10 @@ async fn a_slow_subscriber_blocks_neither_writers_nor_other_subscribers(app: Tes
     let query = "subscription { customerChanged { customer { email } } }";
     // A subscriber that registers and then never reads again.
     let mut slow = app.state.schema.execute_stream(query);
-    let registered = tokio::time::timeout(Duration::from_millis(200), slow.next()).await;
-    assert!(registered.is_err(), "no event yet");
-    let mut fast = subscribe(&app, query);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // One poll registers it; nothing has been written, so there is no event yet.
+    assert!(slow.next().now_or_never().is_none(), "no event yet");
+    let mut fast = app.subscribe(query);
+    app.until_subscribed(2, 0).await;
 
     // More events than a subscriber may fall behind by: the writes must all go through.
     let inputs = |batch: usize| -> serde_json::Value {

@@ -86,8 +86,8 @@ async fn both_subprotocols_deliver_changes(app: TestApp) {
         json!({ "id": "1", "type": "start", "payload": { "query": query } }),
     )
     .await;
-    // Neither protocol confirms a subscription; give both a moment to register.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Neither protocol confirms a subscription: wait until both are registered.
+    app.until_subscribed(2, 0).await;
 
     app.create_customer("Ada", "Lovelace", "ada@example.com")
         .await;

@@ -11,9 +11,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use futures::StreamExt;
 use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
+use tokio::sync::mpsc;
 use tower::ServiceExt;
 
 pub use serde_json;
@@ -321,6 +323,41 @@ impl TestApp {
         let body = self.graphql(query, variables).await;
         assert!(body.get("errors").is_none(), "unexpected errors: {body}");
         body["data"].clone()
+    }
+
+    /// Starts a GraphQL subscription in-process and polls it in the background, as the
+    /// WebSocket handler does; each response's `data` arrives on the receiver.
+    pub fn subscribe(&self, query: &'static str) -> mpsc::UnboundedReceiver<Value> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let schema = self.state.schema.clone();
+        tokio::spawn(async move {
+            let mut stream = schema.execute_stream(query);
+            while let Some(response) = stream.next().await {
+                let data = response.data.into_json().expect("json");
+                if sender.send(data).is_err() {
+                    break;
+                }
+            }
+        });
+        receiver
+    }
+
+    /// Waits until at least `customers` subscriptions to customer changes and `todos` to
+    /// todo changes are registered (so every later write reaches them): a readiness probe,
+    /// bounded at 10 s, instead of a fixed sleep.
+    pub async fn until_subscribed(&self, customers: usize, todos: usize) {
+        let events = &self.state.events;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while events.customer_subscribers() < customers || events.todo_subscribers() < todos {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "subscriptions not registered within 10 s: {} of {customers} customer, {} of \
+                 {todos} todo",
+                events.customer_subscribers(),
+                events.todo_subscribers(),
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
     }
 
     /// Creates a customer through the REST route and returns its JSON.

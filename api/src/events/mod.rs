@@ -189,4 +189,17 @@ impl Events {
     pub fn subscribe_todos(&self) -> broadcast::Receiver<TodoEvent> {
         self.hub.todos.subscribe()
     }
+
+    /// How many subscriptions to customer changes are open in this process: once a
+    /// subscription is counted, every later event reaches it (a readiness check for tests,
+    /// and a gauge for operators).
+    pub fn customer_subscribers(&self) -> usize {
+        self.hub.customers.receiver_count()
+    }
+
+    /// How many subscriptions to todo changes are open in this process; see
+    /// [`Events::customer_subscribers`].
+    pub fn todo_subscribers(&self) -> usize {
+        self.hub.todos.receiver_count()
+    }
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use async_graphql::Name;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Request, ServerError, Value};
+use async_graphql::{Pos, Request, ServerError, Value};
 use sha2::{Digest, Sha256};
 
 use super::error::Code;
@@ -31,6 +31,8 @@ pub struct DocumentCache {
     persisted: Mutex<HashMap<String, String>>,
     max_aliases: usize,
     max_depth: usize,
+    /// Whether `__schema` and `__type` may be selected.
+    introspection: bool,
     inputs: InputSchema,
 }
 
@@ -44,8 +46,18 @@ impl DocumentCache {
             persisted: Mutex::default(),
             max_aliases,
             max_depth,
+            introspection: true,
             inputs,
         }
+    }
+
+    /// The same cache refusing every document that selects `__schema` or `__type`, with
+    /// `GRAPHQL_VALIDATION_FAILED` and no data, as Apollo Server does. (async-graphql's own
+    /// switch answers `{"__schema": null}` instead, which breaks the field's non-null type
+    /// and reads to clients as an empty success.)
+    pub fn without_introspection(mut self) -> Self {
+        self.introspection = false;
+        self
     }
 
     /// The schema's input types, for coercing variables.
@@ -157,6 +169,17 @@ impl DocumentCache {
                 Code::QueryTooComplex,
             )]);
         }
+        if !self.introspection
+            && let Some(position) = introspection_field(&document)
+        {
+            let mut error = coded(
+                "GraphQL introspection is switched off on this server \
+                 (GRAPHQL_INTROSPECTION=false), but the query selects __schema or __type.",
+                Code::ValidationFailed,
+            );
+            error.locations = vec![position];
+            return Err(vec![error]);
+        }
         let prepared = Prepared {
             analysis: Arc::new(check_document(&self.inputs, &document)?),
             document,
@@ -239,6 +262,33 @@ fn count_aliases(document: &ExecutableDocument) -> usize {
         .map(|fragment| in_set(&fragment.node.selection_set.node))
         .sum();
     operations + fragments
+}
+
+/// Where the document first selects an introspection field (`__schema` or `__type`; the
+/// `__typename` meta-field is not introspection), in an operation or a fragment.
+fn introspection_field(document: &ExecutableDocument) -> Option<Pos> {
+    fn in_set(set: &SelectionSet) -> Option<Pos> {
+        set.items
+            .iter()
+            .find_map(|selection| match &selection.node {
+                Selection::Field(field) => match field.node.name.node.as_str() {
+                    "__schema" | "__type" => Some(field.pos),
+                    _ => in_set(&field.node.selection_set.node),
+                },
+                Selection::InlineFragment(fragment) => in_set(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => None,
+            })
+    }
+    document
+        .operations
+        .iter()
+        .find_map(|(_, operation)| in_set(&operation.node.selection_set.node))
+        .or_else(|| {
+            document
+                .fragments
+                .values()
+                .find_map(|fragment| in_set(&fragment.node.selection_set.node))
+        })
 }
 
 /// How deeply fields nest in the document's operations, with fragments counted where they
