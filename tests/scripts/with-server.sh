@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs a command against the real service binary: starts it on a free port, waits for
-# /health, runs the command with BASE_URL, GRAPHQL_URL and GRAPHQL_WS_URL set, then stops
+# Runs a command against the real service binary: starts it on a port of its own (it binds
+# port 0 and logs the address it got, so no other process can take the port in between),
+# waits for /health, runs the command with BASE_URL, GRAPHQL_URL and GRAPHQL_WS_URL set, then stops
 # the service and exits with the command's status.
 #
 #   tests/scripts/with-server.sh node audit.mjs
@@ -17,10 +18,10 @@ if [ -z "${SERVER_BIN:-}" ]; then
 fi
 
 scratch="$(mktemp -d)"
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 export DATABASE_URL="${DATABASE_URL:-sqlite://$scratch/service.db?mode=rwc}"
 
-PORT="$port" HOST=127.0.0.1 RUST_LOG="${RUST_LOG:-warn}" "$SERVER_BIN" >"$scratch/server.log" 2>&1 &
+PORT=0 HOST=127.0.0.1 LOG_FORMAT=json RUST_LOG="${RUST_LOG:-warn},api::server=info" \
+  "$SERVER_BIN" >"$scratch/server.log" 2>&1 &
 server_pid=$!
 stop() {
   kill "$server_pid" 2>/dev/null || true
@@ -28,6 +29,36 @@ stop() {
   rm -rf "$scratch"
 }
 trap stop EXIT
+
+# The port the service bound, from its "listening" log line.
+port=""
+for _ in $(seq 1 300); do
+  port="$(python3 -c '
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    try:
+        event = json.loads(line)
+    except ValueError:
+        continue
+    if event.get("message") == "listening":
+        print(event["addr"].rsplit(":", 1)[1])
+        break
+' "$scratch/server.log")"
+  if [ -n "$port" ]; then
+    break
+  fi
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "the service exited during start-up:" >&2
+    cat "$scratch/server.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+if [ -z "$port" ]; then
+  echo "the service did not start listening within 30 s:" >&2
+  cat "$scratch/server.log" >&2
+  exit 1
+fi
 
 export BASE_URL="http://127.0.0.1:$port"
 export GRAPHQL_URL="$BASE_URL/graphql"

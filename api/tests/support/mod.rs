@@ -1,20 +1,42 @@
 //! The real binary as an operator runs it, shared by the test files that start it.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The service binary cargo built for these tests.
 pub const BINARY: &str = env!("CARGO_BIN_EXE_customers-todos");
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free port")
+/// The port in the binary's JSON `listening` log line, if `line` is that line.
+fn listening_port(line: &str) -> Option<u16> {
+    let event: serde_json::Value = serde_json::from_str(line).ok()?;
+    if event["message"] != "listening" {
+        return None;
+    }
+    event["addr"].as_str()?.rsplit_once(':')?.1.parse().ok()
 }
 
-/// One running instance on a free port; killed if the test ends without stopping it.
+/// Reads the binary's log until it says which port it bound (sent on the returned
+/// channel), then keeps draining it so the binary never blocks on a full pipe.
+fn watch_log(stdout: ChildStdout) -> mpsc::Receiver<u16> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sender = Some(sender);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(port) = listening_port(&line)
+                && let Some(sender) = sender.take()
+            {
+                let _ = sender.send(port);
+            }
+        }
+    });
+    receiver
+}
+
+/// One running instance on a port it bound itself (port 0, so no other process can take
+/// the port between choosing and binding it); killed if the test ends without stopping it.
 pub struct RunningBinary {
     child: Child,
     /// The port it serves on, at 127.0.0.1.
@@ -29,20 +51,25 @@ impl Drop for RunningBinary {
 }
 
 impl RunningBinary {
-    /// Starts the binary on `database_url` with only `PATH` from the environment, and waits
-    /// up to 30 s for `/health`.
+    /// Starts the binary on `database_url` with only `PATH` from the environment, reads
+    /// the port it bound from its log, and waits up to 30 s for `/health`.
     pub async fn start(database_url: &str) -> Self {
-        let port = free_port();
-        let child = Command::new(BINARY)
+        let mut child = Command::new(BINARY)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("DATABASE_URL", database_url)
-            .env("PORT", port.to_string())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .env("PORT", "0")
+            .env("LOG_FORMAT", "json")
+            .env("RUST_LOG", "warn,api::server=info")
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start the binary");
+        let ports = watch_log(child.stdout.take().expect("the binary's piped stdout"));
+        let port = tokio::task::spawn_blocking(move || ports.recv_timeout(Duration::from_secs(30)))
+            .await
+            .expect("the log reader")
+            .expect("the binary logs the address it listens on within 30 s");
         let server = Self { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
