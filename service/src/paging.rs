@@ -202,3 +202,149 @@ pub(crate) fn cursor_of<S: SortField>(
         key,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page request of these sizes.
+    fn sizes(first: Option<u64>, last: Option<u64>) -> PageRequest {
+        PageRequest {
+            first,
+            last,
+            ..PageRequest::default()
+        }
+    }
+
+    #[test]
+    fn cut_keeps_the_page_and_reads_the_extra_row_as_more_beyond() {
+        // (first, last, rows read, rows exist before / after the window)
+        //   => (page, has_previous_page, has_next_page)
+        type Case = (
+            Option<u64>,
+            Option<u64>,
+            &'static [i32],
+            (bool, bool),
+            (&'static [i32], bool, bool),
+        );
+        let cases: [Case; 11] = [
+            // Forwards: the extra row at the end means a next page.
+            (
+                Some(2),
+                None,
+                &[1, 2, 3],
+                (false, false),
+                (&[1, 2], false, true),
+            ),
+            (
+                Some(2),
+                None,
+                &[1, 2],
+                (false, false),
+                (&[1, 2], false, false),
+            ),
+            (Some(2), None, &[1, 2], (true, true), (&[1, 2], true, true)),
+            (Some(0), None, &[1], (false, false), (&[], false, true)),
+            (Some(5), None, &[], (true, false), (&[], true, false)),
+            // Backwards: the rows come in key order with the extra one at the start.
+            (
+                None,
+                Some(2),
+                &[1, 2, 3],
+                (false, false),
+                (&[2, 3], true, false),
+            ),
+            (
+                None,
+                Some(2),
+                &[2, 3],
+                (false, true),
+                (&[2, 3], false, true),
+            ),
+            (None, Some(0), &[3], (false, false), (&[], true, false)),
+            // Both: `first` cuts from the start, then `last` from what is left.
+            (
+                Some(3),
+                Some(2),
+                &[1, 2, 3, 4],
+                (false, false),
+                (&[2, 3], true, true),
+            ),
+            (
+                Some(3),
+                Some(5),
+                &[1, 2],
+                (false, false),
+                (&[1, 2], false, false),
+            ),
+            // No size: the whole window.
+            (
+                None,
+                None,
+                &[1, 2, 3],
+                (true, false),
+                (&[1, 2, 3], true, false),
+            ),
+        ];
+        for (first, last, rows, (before, after), (items, previous, next)) in cases {
+            let page = sizes(first, last).cut(rows.to_vec(), before, after);
+            assert_eq!(
+                page,
+                Page {
+                    items: items.to_vec(),
+                    has_previous_page: previous,
+                    has_next_page: next,
+                },
+                "first {first:?}, last {last:?}, rows {rows:?}, beyond ({before}, {after})"
+            );
+        }
+    }
+
+    #[test]
+    fn the_effective_order_ends_with_the_key_once() {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        enum Field {
+            Key,
+            Name,
+            Age,
+        }
+        impl SortField for Field {
+            const KEY: Self = Self::Key;
+            fn column(self) -> &'static str {
+                "unused"
+            }
+            fn kind(self) -> ValueKind {
+                ValueKind::Int
+            }
+            fn nullable(self) -> bool {
+                false
+            }
+        }
+        let asc = |field| Sort {
+            field,
+            descending: false,
+        };
+        let desc = |field| Sort {
+            field,
+            descending: true,
+        };
+        let cases = [
+            (vec![], vec![asc(Field::Key)]),
+            (
+                vec![desc(Field::Name)],
+                vec![desc(Field::Name), desc(Field::Key)],
+            ),
+            (
+                vec![asc(Field::Name), desc(Field::Name), desc(Field::Age)],
+                vec![asc(Field::Name), desc(Field::Age), desc(Field::Key)],
+            ),
+            (
+                vec![desc(Field::Key), asc(Field::Name)],
+                vec![desc(Field::Key)],
+            ),
+        ];
+        for (order, effective) in cases {
+            assert_eq!(effective_order(&order), effective, "{order:?}");
+        }
+    }
+}

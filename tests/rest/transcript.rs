@@ -1,6 +1,6 @@
-//! The FastAPI peer's golden transcript (`peers/fastapi/smoke.expected.txt`), replayed step by
-//! step on a fresh database: the same statuses and the same bodies, todos carrying the added
-//! `customer_id` field.
+//! The original FastAPI services' answers to a smoke run, recorded from them once and written
+//! out below, replayed step by step on a fresh database: the same statuses and the same
+//! bodies, todos carrying the added `customer_id` field.
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
