@@ -55,7 +55,94 @@ pub fn postgres_admin_url() -> String {
     )
 }
 
+/// Every copy of a migrated template is named with this prefix and the migrations'
+/// fingerprint; templates of other migrations are dropped when a new one is built.
+const TEMPLATE_PREFIX: &str = "ct_template_";
+
+/// The template every PostgreSQL test database is copied from, built at most once per
+/// test process (and reused by later runs while the migrations stay the same).
+static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+/// The name of the migrated template on the server, building it first if it is missing:
+/// under an advisory lock, so concurrent test processes build it once, and under a scratch
+/// name renamed when complete, so a run that dies halfway leaves no half-migrated template.
+async fn migrated_template(admin_url: &str) -> String {
+    let name = format!("{TEMPLATE_PREFIX}{}", env!("MIGRATIONS_FINGERPRINT"));
+    // The lock belongs to a session: a pool of one connection keeps every statement on it.
+    let mut options = sea_orm::ConnectOptions::new(admin_url);
+    options.max_connections(1).sqlx_logging(false);
+    let admin = Database::connect(options)
+        .await
+        .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {admin_url}: {error}"));
+    admin
+        .execute_unprepared("SELECT pg_advisory_lock(727274)")
+        .await
+        .expect("advisory lock");
+    let exists = admin
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT 1 FROM pg_database WHERE datname = $1",
+            [name.clone().into()],
+        ))
+        .await
+        .expect("pg_database")
+        .is_some();
+    if !exists {
+        let scratch = format!("{name}_build_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {scratch}"))
+            .await
+            .expect("CREATE DATABASE for the template");
+        let db = Database::connect(replace_database_name(admin_url, &scratch))
+            .await
+            .expect("connect to the template");
+        api::database::migrate(&db)
+            .await
+            .expect("migrate the template");
+        db.close().await.expect("close the template's connections");
+        admin
+            .execute_unprepared(&format!("ALTER DATABASE {scratch} RENAME TO {name}"))
+            .await
+            .expect("rename the template");
+        let stale = admin
+            .query_all_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2",
+                [format!("{TEMPLATE_PREFIX}%").into(), name.clone().into()],
+            ))
+            .await
+            .expect("pg_database");
+        for row in stale {
+            if let Ok(old) = row.try_get::<String>("", "datname") {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {old} WITH (FORCE)"))
+                    .await;
+            }
+        }
+    }
+    admin
+        .execute_unprepared("SELECT pg_advisory_unlock(727274)")
+        .await
+        .expect("advisory unlock");
+    admin.close().await.ok();
+    name
+}
+
 impl TestDatabase {
+    /// Creates a database on `backend` with the schema of every migration: on PostgreSQL a
+    /// copy of the migrated template (`CREATE DATABASE … TEMPLATE`), much faster than
+    /// migrating each one; on SQLite an empty file, migrated by the caller.
+    pub async fn create_migrated(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => Self::create(backend).await,
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let template = TEMPLATE.get_or_init(|| migrated_template(&admin_url)).await;
+                Self::create_postgres(admin_url, Some(template)).await
+            }
+        }
+    }
+
     /// Creates an empty database on `backend`.
     pub async fn create(backend: Backend) -> Self {
         match backend {
@@ -67,23 +154,39 @@ impl TestDatabase {
                     cleanup: Cleanup::Sqlite(dir),
                 }
             }
-            Backend::Postgres => {
-                let admin_url = postgres_admin_url();
-                let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-                let admin = Database::connect(&admin_url).await.unwrap_or_else(|error| {
-                    panic!("cannot reach PostgreSQL at {admin_url}: {error}")
-                });
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("CREATE DATABASE");
-                admin.close().await.ok();
-                let url = replace_database_name(&admin_url, &name);
-                Self {
-                    url,
-                    cleanup: Cleanup::Postgres { admin_url, name },
-                }
-            }
+            Backend::Postgres => Self::create_postgres(postgres_admin_url(), None).await,
+        }
+    }
+
+    /// A new PostgreSQL database, empty or a copy of `template`.
+    async fn create_postgres(admin_url: String, template: Option<&str>) -> Self {
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(&admin_url)
+            .await
+            .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {admin_url}: {error}"));
+        let statement = match template {
+            Some(template) => format!("CREATE DATABASE {name} TEMPLATE {template}"),
+            None => format!("CREATE DATABASE {name}"),
+        };
+        // A copy fails while another session is connected to the template (a concurrent
+        // run's copy, briefly): retry a few times.
+        let mut attempt = 0;
+        while let Err(error) = admin.execute_unprepared(&statement).await {
+            attempt += 1;
+            assert!(
+                attempt < 50
+                    && error
+                        .to_string()
+                        .contains("is being accessed by other users"),
+                "{statement}: {error}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        admin.close().await.ok();
+        let url = replace_database_name(&admin_url, &name);
+        Self {
+            url,
+            cleanup: Cleanup::Postgres { admin_url, name },
         }
     }
 }
@@ -188,12 +291,13 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with settings changed by `configure`.
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut api::Config)) -> Self {
-        let database = TestDatabase::create(backend).await;
+        let database = TestDatabase::create_migrated(backend).await;
         let mut config =
             api::Config::from_vars(vec![("DATABASE_URL".to_owned(), database.url.clone())])
                 .expect("valid test configuration");
         configure(&mut config);
         let mut db = api::database::connect(&config).await.expect("connect");
+        // A no-op on a copy of the template (every migration is recorded as applied).
         api::database::migrate(&db).await.expect("migrate");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
