@@ -3,6 +3,7 @@
 //! [`server::Application`] opens the database, applies migrations and serves
 //! [`server::app`]; the binaries and the end-to-end tests both go through it.
 
+pub mod auth;
 pub mod config;
 pub mod database;
 pub mod events;

@@ -13,6 +13,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::auth;
 use crate::config::Config;
 use crate::events::{EventRelay, Events, EventsError};
 use crate::graphql::DocumentCache;
@@ -109,12 +110,17 @@ fn cors(config: &Config) -> CorsLayer {
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let config = state.config.clone();
-    Router::new()
+    // The API routes run as the request's principal; probes and documentation pages need
+    // none.
+    let api = Router::new()
         .merge(rest::router())
         .merge(graphql::router(
             state.schema.clone(),
             Arc::clone(&state.documents),
         ))
+        .route_layer(axum::middleware::from_fn(auth::principal));
+    Router::new()
+        .merge(api)
         .merge(health::router())
         .merge(ui::router())
         .fallback(rest::not_found)

@@ -19,6 +19,9 @@ pub enum Error {
         /// The value, as it would have been stored.
         value: String,
     },
+    /// The principal's role lacks the right for this operation; nothing was written.
+    #[error("not enough permissions")]
+    Forbidden,
     /// The input breaks one or more rules (never an empty list); nothing was written.
     #[error("invalid input: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<Violation>),
@@ -58,6 +61,11 @@ impl BatchError {
             index: Some(index),
             error,
         }
+    }
+
+    /// A failure of the batch as a whole, before any item (e.g. [`Error::Forbidden`]).
+    pub fn of_whole(error: Error) -> Self {
+        Self { index: None, error }
     }
 
     pub(crate) fn whole(error: DbErr) -> Self {

@@ -237,22 +237,29 @@ fn sort_expr<S: SortField>(backend: DbBackend, field: S) -> Expr {
     }
 }
 
-/// `SELECT <row> FROM <table> WHERE <filter>` for entity `E`.
+/// `SELECT <row> FROM <table> WHERE <visible> AND <filter>` for entity `E`: `visible` is
+/// the rows the principal may see.
 pub(crate) fn matching<E: EntityTrait>(
     backend: DbBackend,
+    visible: Condition,
     filter: Option<&impl EntityFilter>,
 ) -> SelectStatement {
     let mut select = Query::select();
-    select.columns(E::Column::iter()).from(E::default());
+    select
+        .columns(E::Column::iter())
+        .from(E::default())
+        .cond_where(visible);
     if let Some(filter) = filter {
         select.cond_where(filter.condition(backend));
     }
     select
 }
 
-/// A keyset page of the rows of `E` matching the query's filter, in its order.
+/// A keyset page of the rows of `E` that are `visible` and match the query's filter, in its
+/// order.
 pub(crate) async fn page<E, F, S>(
     db: &impl ConnectionTrait,
+    visible: Condition,
     query: &PageQuery<F, S>,
 ) -> Result<Page<E::Model>>
 where
@@ -262,18 +269,22 @@ where
 {
     let backend = db.get_database_backend();
     let plan = Plan::new(backend, &query.order, &query.page)?;
-    let base = matching::<E>(backend, query.filter.as_ref());
+    let base = matching::<E>(backend, visible, query.filter.as_ref());
     read_page(db, &base, &plan, &query.page).await
 }
 
-/// How many rows of `E` match `filter` (`None`: all of them).
-pub(crate) async fn count<E, F>(db: &impl ConnectionTrait, filter: Option<&F>) -> Result<u64>
+/// How many `visible` rows of `E` match `filter` (`None`: all of them).
+pub(crate) async fn count<E, F>(
+    db: &impl ConnectionTrait,
+    visible: Condition,
+    filter: Option<&F>,
+) -> Result<u64>
 where
     E: EntityTrait,
     E::Model: Sync,
     F: EntityFilter,
 {
-    let mut select = E::find();
+    let mut select = E::find().filter(visible);
     if let Some(filter) = filter {
         select = select.filter(filter.condition(db.get_database_backend()));
     }

@@ -4,6 +4,7 @@
 //! Writes take [`Valid`] input, made by [`Validate::validate`]. Nothing here knows about
 //! HTTP or GraphQL: callers map [`Error`] to their own protocol.
 
+pub mod access;
 mod clock;
 pub mod customer;
 pub mod error;
@@ -16,6 +17,7 @@ mod table;
 pub mod todo;
 pub mod valid;
 
+pub use access::Principal;
 pub use error::{BatchError, Error, Field, Invalid, Resource, Result, Violation};
 pub use paging::{
     Cursor, ListParams, Page, PageQuery, PageRequest, Sort, SortField, SortValue, ValueKind,

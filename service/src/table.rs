@@ -6,20 +6,24 @@ use sea_orm::{
     TransactionSession, TransactionTrait,
 };
 
+use sea_orm::sea_query::Condition;
+
 use crate::error::{BatchError, Result};
 use crate::paging::ListParams;
 
-/// Rows of `E` in the order of its primary key `key`, `limit`/`offset` applied: the REST
-/// lists.
+/// The `visible` rows of `E` in the order of its primary key `key`, `limit`/`offset`
+/// applied: the REST lists.
 pub(crate) async fn list<E>(
     db: &impl ConnectionTrait,
     key: E::Column,
+    visible: Condition,
     params: ListParams,
 ) -> Result<Vec<E::Model>>
 where
     E: EntityTrait,
 {
     Ok(E::find()
+        .filter(visible)
         .order_by_asc(key)
         .offset((params.offset > 0).then_some(params.offset))
         // SQLite accepts OFFSET only after a LIMIT; "no limit" is the largest one.
@@ -32,11 +36,12 @@ where
         .await?)
 }
 
-/// The rows of `E` whose primary key `key` is one of `keys`, in no particular order; missing
-/// keys are left out.
+/// The `visible` rows of `E` whose primary key `key` is one of `keys`, in no particular
+/// order; missing keys are left out.
 pub(crate) async fn find_many<E>(
     db: &impl ConnectionTrait,
     key: E::Column,
+    visible: Condition,
     keys: &[i32],
 ) -> Result<Vec<E::Model>>
 where
@@ -46,6 +51,7 @@ where
         return Ok(Vec::new());
     }
     Ok(E::find()
+        .filter(visible)
         .filter(key.is_in(keys.iter().copied()))
         .all(db)
         .await?)

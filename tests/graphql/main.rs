@@ -1,5 +1,6 @@
 //! End-to-end tests of the GraphQL API, through the real router.
 
+mod access;
 mod batching;
 mod bulk;
 mod coercion;

@@ -68,7 +68,7 @@ async fn seed(app: &TestApp) -> Vec<i32> {
             customer_id: (n % 5 != 0).then(|| customer_ids[(n * 13) % 17]),
         })
         .collect();
-    service::todo::create_many(&app.db, todos)
+    service::todo::create_many(&app.db, service::Principal::Admin, todos)
         .await
         .expect("todos");
     customer_ids

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use sea_orm::sqlx::postgres::{PgListener, PgNotification, PgPool, PgPoolOptions};
 use sea_orm::{DatabaseConnection, DbBackend};
+use service::Principal;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -301,17 +302,19 @@ async fn receive(db: &DatabaseConnection, notification: &PgNotification) -> Opti
     let mut change = notice.into_change();
     if needs_row {
         // The current row: the one the event was about, or a later state of it (whose own
-        // event follows). Absent if it has been deleted since.
+        // event follows). Absent if it has been deleted since. Read as the service itself
+        // (admin): which subscribers may see it is decided when it is delivered.
         match &mut change {
             Change::Customer(CustomerEvent {
                 customer_id,
                 customer,
                 ..
             }) => {
-                *customer = read_back(service::customer::find(db, *customer_id).await);
+                *customer =
+                    read_back(service::customer::find(db, Principal::Admin, *customer_id).await);
             }
             Change::Todo(TodoEvent { todo_id, todo, .. }) => {
-                *todo = read_back(service::todo::find(db, *todo_id).await);
+                *todo = read_back(service::todo::find(db, Principal::Admin, *todo_id).await);
             }
         }
     }

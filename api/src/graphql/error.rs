@@ -23,6 +23,8 @@ pub enum Code {
     ServiceUnavailable,
     /// An automatic persisted query's hash is unknown: send the query with it.
     PersistedQueryNotFound,
+    /// The principal's role lacks the right for this operation.
+    Forbidden,
     /// A bug or an operator problem; details are in the log under the error's id.
     Internal,
 }
@@ -39,6 +41,7 @@ impl Code {
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::Forbidden => "FORBIDDEN",
             Self::Internal => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -113,6 +116,11 @@ pub fn from_service(error: &ServiceError) -> GqlError {
                 .collect::<Vec<_>>()
                 .join("; ");
             bad_input(field, message)
+        }
+        ServiceError::Forbidden => {
+            let code = Code::Forbidden.as_str();
+            GqlError::new("Not enough permissions for this operation")
+                .extend_with(move |_, extensions| extensions.set("code", code))
         }
         ServiceError::Unavailable(_) => {
             tracing::warn!(error = ?error, "database unavailable");

@@ -10,11 +10,12 @@ use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::GraphQLSubscription;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Extension, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
+use service::Principal;
 
 use super::ApiSchema;
 use super::documents::DocumentCache;
@@ -197,7 +198,12 @@ fn lacks_query(request: &async_graphql::Request) -> bool {
 }
 
 /// Runs a query, mutation or batch sent with POST as JSON.
-async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let format = Format::negotiate(&headers);
     let is_json = headers
         .get(header::CONTENT_TYPE)
@@ -235,7 +241,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     }
     respond(
         format,
-        execute_batch(&state.schema, &state.documents, batch).await,
+        execute_batch(&state.schema, &state.documents, batch.data(principal)).await,
     )
 }
 
@@ -243,6 +249,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
 /// over GET (they must not be triggered by a link or a prefetch).
 async fn graphql_get(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -275,7 +282,9 @@ async fn graphql_get(
     }
     respond(
         format,
-        BatchResponse::Single(execute(&state.schema, &state.documents, request).await),
+        BatchResponse::Single(
+            execute(&state.schema, &state.documents, request.data(principal)).await,
+        ),
     )
 }
 

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::DatabaseConnection;
-use service::Page;
 use service::customer::Customer;
 use service::todo::{Todo, TodoFilter, TodoPageQuery};
+use service::{Page, Principal};
 
 /// The loaders every request shares; registered once in the schema's data.
 pub struct Loaders {
@@ -44,36 +44,62 @@ impl Loaders {
 /// Loads customers by id.
 pub struct CustomerLoader(DatabaseConnection);
 
-impl Loader<i32> for CustomerLoader {
+/// Groups keys by the principal they are read for: one query per principal in a batch
+/// (in practice one, the request's).
+fn by_viewer(keys: &[(Principal, i32)]) -> HashMap<Principal, Vec<i32>> {
+    let mut groups: HashMap<Principal, Vec<i32>> = HashMap::new();
+    for &(viewer, id) in keys {
+        groups.entry(viewer).or_default().push(id);
+    }
+    groups
+}
+
+impl Loader<(Principal, i32)> for CustomerLoader {
     type Value = Customer;
     type Error = Arc<service::Error>;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Customer>, Self::Error> {
-        let rows = service::customer::find_many(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|row| (row.customer_id, row)).collect())
+    async fn load(
+        &self,
+        keys: &[(Principal, i32)],
+    ) -> Result<HashMap<(Principal, i32), Customer>, Self::Error> {
+        let mut loaded = HashMap::with_capacity(keys.len());
+        for (viewer, ids) in by_viewer(keys) {
+            let rows = service::customer::find_many(&self.0, viewer, &ids)
+                .await
+                .map_err(Arc::new)?;
+            loaded.extend(rows.into_iter().map(|row| ((viewer, row.customer_id), row)));
+        }
+        Ok(loaded)
     }
 }
 
 /// Loads todos by id.
 pub struct TodoLoader(DatabaseConnection);
 
-impl Loader<i32> for TodoLoader {
+impl Loader<(Principal, i32)> for TodoLoader {
     type Value = Todo;
     type Error = Arc<service::Error>;
 
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Todo>, Self::Error> {
-        let rows = service::todo::find_many(&self.0, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    async fn load(
+        &self,
+        keys: &[(Principal, i32)],
+    ) -> Result<HashMap<(Principal, i32), Todo>, Self::Error> {
+        let mut loaded = HashMap::with_capacity(keys.len());
+        for (viewer, ids) in by_viewer(keys) {
+            let rows = service::todo::find_many(&self.0, viewer, &ids)
+                .await
+                .map_err(Arc::new)?;
+            loaded.extend(rows.into_iter().map(|row| ((viewer, row.id), row)));
+        }
+        Ok(loaded)
     }
 }
 
 /// A customer's todo page: which customer, and which page of its todos.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CustomerTodosKey {
+    /// Who is reading: only todos it may see are loaded.
+    pub viewer: Principal,
     /// The customer.
     pub customer_id: i32,
     /// The filter, order and page asked for (the same for every customer of one selection,
@@ -92,21 +118,22 @@ impl Loader<CustomerTodosKey> for CustomerTodosLoader {
         &self,
         keys: &[CustomerTodosKey],
     ) -> Result<HashMap<CustomerTodosKey, Page<Todo>>, Self::Error> {
-        let mut by_query: HashMap<&Arc<TodoPageQuery>, Vec<i32>> = HashMap::new();
+        let mut by_query: HashMap<(Principal, &Arc<TodoPageQuery>), Vec<i32>> = HashMap::new();
         for key in keys {
             by_query
-                .entry(&key.query)
+                .entry((key.viewer, &key.query))
                 .or_default()
                 .push(key.customer_id);
         }
         let mut loaded = HashMap::with_capacity(keys.len());
-        for (query, customer_ids) in by_query {
-            let pages = service::todo::pages_for_customers(&self.0, &customer_ids, query)
+        for ((viewer, query), customer_ids) in by_query {
+            let pages = service::todo::pages_for_customers(&self.0, viewer, &customer_ids, query)
                 .await
                 .map_err(Arc::new)?;
             loaded.extend(pages.into_iter().map(|(customer_id, page)| {
                 (
                     CustomerTodosKey {
+                        viewer,
                         customer_id,
                         query: Arc::clone(query),
                     },
@@ -121,6 +148,8 @@ impl Loader<CustomerTodosKey> for CustomerTodosLoader {
 /// Whose todos to count, and which of them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TodoCountKey {
+    /// Who is counting: only todos it may see count.
+    pub viewer: Principal,
     /// The customer.
     pub customer_id: i32,
     /// Only todos matching this (`None`: all of the customer's todos).
@@ -135,21 +164,27 @@ impl Loader<TodoCountKey> for TodoCountLoader {
     type Error = Arc<service::Error>;
 
     async fn load(&self, keys: &[TodoCountKey]) -> Result<HashMap<TodoCountKey, u64>, Self::Error> {
-        let mut by_filter: HashMap<&Option<Arc<TodoFilter>>, Vec<i32>> = HashMap::new();
+        let mut by_filter: HashMap<(Principal, &Option<Arc<TodoFilter>>), Vec<i32>> =
+            HashMap::new();
         for key in keys {
             by_filter
-                .entry(&key.filter)
+                .entry((key.viewer, &key.filter))
                 .or_default()
                 .push(key.customer_id);
         }
         let mut loaded = HashMap::with_capacity(keys.len());
-        for (filter, customer_ids) in by_filter {
-            let counts =
-                service::todo::count_for_customers(&self.0, &customer_ids, filter.as_deref())
-                    .await
-                    .map_err(Arc::new)?;
+        for ((viewer, filter), customer_ids) in by_filter {
+            let counts = service::todo::count_for_customers(
+                &self.0,
+                viewer,
+                &customer_ids,
+                filter.as_deref(),
+            )
+            .await
+            .map_err(Arc::new)?;
             for customer_id in customer_ids {
                 let key = TodoCountKey {
+                    viewer,
                     customer_id,
                     filter: filter.clone(),
                 };

@@ -7,6 +7,7 @@ use super::error::{ServiceResultExt, bad_input};
 use super::ids::{NodeType, decode_node_id};
 use super::loader::Loaders;
 use super::todo::Todo;
+use super::viewer::viewer;
 
 /// An object with a globally unique id, fetchable with `node(id:)`.
 #[derive(Interface)]
@@ -37,16 +38,17 @@ impl NodeQuery {
     ) -> Result<Option<Node>> {
         let (kind, key) = decode("id", &id)?;
         let loaders = ctx.data::<Loaders>()?;
+        let viewer = viewer(ctx)?;
         Ok(match kind {
             NodeType::Customer => loaders
                 .customers
-                .load_one(key)
+                .load_one((viewer, key))
                 .await
                 .gql()?
                 .map(|row| Node::Customer(row.into())),
             NodeType::Todo => loaders
                 .todos
-                .load_one(key)
+                .load_one((viewer, key))
                 .await
                 .gql()?
                 .map(|row| Node::Todo(row.into())),
@@ -65,20 +67,21 @@ impl NodeQuery {
             .map(|id| decode("ids", id))
             .collect::<Result<Vec<_>>>()?;
         let loaders = ctx.data::<Loaders>()?;
+        let viewer = viewer(ctx)?;
         let customer_ids = keys.iter().filter(|(kind, _)| *kind == NodeType::Customer);
         let todo_ids = keys.iter().filter(|(kind, _)| *kind == NodeType::Todo);
         let (customers, todos) = futures::try_join!(
             async {
                 loaders
                     .customers
-                    .load_many(customer_ids.map(|(_, key)| *key))
+                    .load_many(customer_ids.map(|(_, key)| (viewer, *key)))
                     .await
                     .gql()
             },
             async {
                 loaders
                     .todos
-                    .load_many(todo_ids.map(|(_, key)| *key))
+                    .load_many(todo_ids.map(|(_, key)| (viewer, *key)))
                     .await
                     .gql()
             },
@@ -87,10 +90,13 @@ impl NodeQuery {
             .into_iter()
             .map(|(kind, key)| match kind {
                 NodeType::Customer => customers
-                    .get(&key)
+                    .get(&(viewer, key))
                     .cloned()
                     .map(|row| Node::Customer(row.into())),
-                NodeType::Todo => todos.get(&key).cloned().map(|row| Node::Todo(row.into())),
+                NodeType::Todo => todos
+                    .get(&(viewer, key))
+                    .cloned()
+                    .map(|row| Node::Todo(row.into())),
             })
             .collect())
     }

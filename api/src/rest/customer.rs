@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::error::{Detail, RestError, ValidationErrorBody};
 use super::extract::{BodyReader, JsonObject, LimitOffset, PathId, both};
+use crate::auth::Viewer;
 use crate::state::AppState;
 use crate::write::Writer;
 
@@ -153,9 +154,10 @@ fn service_error(
 )]
 async fn list(
     State(db): State<DatabaseConnection>,
+    Viewer(viewer): Viewer,
     LimitOffset(params): LimitOffset,
 ) -> Result<Json<Vec<CustomerJson>>, RestError> {
-    let rows = customers::list(&db, params)
+    let rows = customers::list(&db, viewer, params)
         .await
         .map_err(|error| service_error(error, None, None))?;
     Ok(Json(rows.into_iter().map(CustomerJson::from).collect()))
@@ -173,12 +175,13 @@ async fn list(
 )]
 async fn read(
     State(db): State<DatabaseConnection>,
+    Viewer(viewer): Viewer,
     id: PathId,
 ) -> Result<Json<CustomerJson>, RestError> {
     let PathId::Key(key) = id else {
         return Err(RestError::NotFound(not_found(id)));
     };
-    match customers::find(&db, key).await {
+    match customers::find(&db, viewer, key).await {
         Ok(Some(customer)) => Ok(Json(customer.into())),
         Ok(None) => Err(RestError::NotFound(not_found(id))),
         Err(error) => Err(service_error(error, Some(id), None)),
@@ -197,6 +200,7 @@ async fn read(
 )]
 async fn create(
     State(writer): State<Writer>,
+    Viewer(viewer): Viewer,
     body: JsonObject,
 ) -> Result<(StatusCode, Json<CustomerJson>), RestError> {
     let parsed = parse(&body)?;
@@ -206,7 +210,7 @@ async fn create(
         )));
     }
     let customer = writer
-        .create_customer(parsed.new)
+        .create_customer(viewer, parsed.new)
         .await
         .map_err(|error| service_error(error, None, Some(&body)))?;
     Ok((StatusCode::CREATED, Json(customer.into())))
@@ -226,6 +230,7 @@ async fn create(
 )]
 async fn replace(
     State(writer): State<Writer>,
+    Viewer(viewer): Viewer,
     id: Result<PathId, RestError>,
     body: Result<JsonObject, RestError>,
 ) -> Result<Json<CustomerJson>, RestError> {
@@ -243,7 +248,7 @@ async fn replace(
         )));
     }
     let customer = writer
-        .update_customer(key, parsed.new.into())
+        .update_customer(viewer, key, parsed.new.into())
         .await
         .map_err(|error| service_error(error, Some(id), Some(&body)))?;
     Ok(Json(customer.into()))
@@ -259,12 +264,16 @@ async fn replace(
         (status = 422, description = "The id is not an integer", body = ValidationErrorBody),
     )
 )]
-async fn remove(State(writer): State<Writer>, id: PathId) -> Result<StatusCode, RestError> {
+async fn remove(
+    State(writer): State<Writer>,
+    Viewer(viewer): Viewer,
+    id: PathId,
+) -> Result<StatusCode, RestError> {
     let PathId::Key(key) = id else {
         return Err(RestError::NotFound(not_found(id)));
     };
     writer
-        .delete_customer(key)
+        .delete_customer(viewer, key)
         .await
         .map_err(|error| service_error(error, Some(id), None))?;
     Ok(StatusCode::NO_CONTENT)

@@ -85,6 +85,9 @@ pub enum RestError {
     /// 400 with the seed's message (customer id in body, email taken).
     #[error("{0}")]
     BadRequest(String),
+    /// 403: the principal's role lacks the right for this operation.
+    #[error("not enough permissions")]
+    Forbidden,
     /// 422: the request does not fit the route's schema or rules.
     #[error("invalid request")]
     Validation(Vec<ValidationIssue>),
@@ -143,6 +146,7 @@ impl RestError {
                     })
                     .collect(),
             ),
+            ServiceError::Forbidden => Self::Forbidden,
             ServiceError::Unavailable(source) => {
                 tracing::warn!(error = %source, "database unavailable");
                 Self::Unavailable
@@ -165,6 +169,13 @@ impl IntoResponse for RestError {
             Self::BadRequest(detail) => {
                 (StatusCode::BAD_REQUEST, Json(Detail { detail })).into_response()
             }
+            Self::Forbidden => (
+                StatusCode::FORBIDDEN,
+                Json(Detail {
+                    detail: "Not enough permissions".into(),
+                }),
+            )
+                .into_response(),
             Self::Validation(detail) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Json(ValidationErrorBody { detail }),

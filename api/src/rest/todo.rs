@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::error::{Detail, RestError, ValidationErrorBody};
 use super::extract::{BodyReader, JsonObject, LimitOffset, PathId, both};
+use crate::auth::Viewer;
 use crate::state::AppState;
 use crate::write::Writer;
 
@@ -130,9 +131,10 @@ fn service_error(error: service::Error, body: Option<&JsonObject>) -> RestError 
 )]
 async fn list(
     State(db): State<DatabaseConnection>,
+    Viewer(viewer): Viewer,
     LimitOffset(params): LimitOffset,
 ) -> Result<Json<Vec<TodoJson>>, RestError> {
-    let rows = todos::list(&db, params)
+    let rows = todos::list(&db, viewer, params)
         .await
         .map_err(|error| service_error(error, None))?;
     Ok(Json(rows.into_iter().map(TodoJson::from).collect()))
@@ -150,12 +152,13 @@ async fn list(
 )]
 async fn read(
     State(db): State<DatabaseConnection>,
+    Viewer(viewer): Viewer,
     id: PathId,
 ) -> Result<Json<TodoJson>, RestError> {
     let PathId::Key(key) = id else {
         return Err(RestError::NotFound(NOT_FOUND.into()));
     };
-    match todos::find(&db, key).await {
+    match todos::find(&db, viewer, key).await {
         Ok(Some(todo)) => Ok(Json(todo.into())),
         Ok(None) => Err(RestError::NotFound(NOT_FOUND.into())),
         Err(error) => Err(service_error(error, None)),
@@ -173,11 +176,12 @@ async fn read(
 )]
 async fn create(
     State(writer): State<Writer>,
+    Viewer(viewer): Viewer,
     body: JsonObject,
 ) -> Result<Json<TodoJson>, RestError> {
     let new = parse(&body)?;
     let todo = writer
-        .create_todo(new)
+        .create_todo(viewer, new)
         .await
         .map_err(|error| service_error(error, Some(&body)))?;
     Ok(Json(todo.into()))
@@ -196,6 +200,7 @@ async fn create(
 )]
 async fn replace(
     State(writer): State<Writer>,
+    Viewer(viewer): Viewer,
     id: Result<PathId, RestError>,
     body: Result<JsonObject, RestError>,
 ) -> Result<Json<TodoJson>, RestError> {
@@ -205,7 +210,7 @@ async fn replace(
         return Err(RestError::NotFound(NOT_FOUND.into()));
     };
     let todo = writer
-        .update_todo(key, new.into())
+        .update_todo(viewer, key, new.into())
         .await
         .map_err(|error| service_error(error, Some(&body)))?;
     Ok(Json(todo.into()))
@@ -221,12 +226,16 @@ async fn replace(
         (status = 422, description = "The id is not an integer", body = ValidationErrorBody),
     )
 )]
-async fn remove(State(writer): State<Writer>, id: PathId) -> Result<Json<TodoJson>, RestError> {
+async fn remove(
+    State(writer): State<Writer>,
+    Viewer(viewer): Viewer,
+    id: PathId,
+) -> Result<Json<TodoJson>, RestError> {
     let PathId::Key(key) = id else {
         return Err(RestError::NotFound(NOT_FOUND.into()));
     };
     let todo = writer
-        .delete_todo(key)
+        .delete_todo(viewer, key)
         .await
         .map_err(|error| service_error(error, None))?;
     Ok(Json(todo.into()))

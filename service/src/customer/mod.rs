@@ -10,6 +10,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, SqlErr, TransactionTrait,
 };
 
+use crate::access::Principal;
 use crate::error::{BatchError, Error, Field, Resource, Result};
 use crate::paging::ListParams;
 use crate::patch::Patch;
@@ -18,6 +19,7 @@ use crate::{clock, table};
 
 pub use entity::customer::Model as Customer;
 pub use input::{CustomerPatch, NewCustomer, normalise_email};
+use query::visible;
 pub use query::{
     CustomerFilter, CustomerPageQuery, CustomerSort, count, count_matching, cursor, page,
 };
@@ -100,42 +102,65 @@ pub async fn upsert(
     Ok((customer, created))
 }
 
-/// The customer with this id, if any.
-pub async fn find(db: &impl ConnectionTrait, customer_id: i32) -> Result<Option<Customer>> {
-    Ok(Entity::find_by_id(customer_id).one(db).await?)
+/// The customer with this id, if `viewer` may see it.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    viewer: Principal,
+    customer_id: i32,
+) -> Result<Option<Customer>> {
+    Ok(Entity::find_by_id(customer_id)
+        .filter(visible(viewer))
+        .one(db)
+        .await?)
 }
 
-/// The customer with this email (normalised first), if any.
-pub async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<Customer>> {
+/// The customer with this email (normalised first), if `viewer` may see it.
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    viewer: Principal,
+    email: &str,
+) -> Result<Option<Customer>> {
     let Some(email) = normalise_email(email) else {
         return Ok(None);
     };
     Ok(Entity::find()
+        .filter(visible(viewer))
         .filter(Column::Email.eq(email))
         .one(db)
         .await?)
 }
 
-/// The customers with these ids, in no particular order; missing ids are left out.
-pub async fn find_many(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<Customer>> {
-    table::find_many::<Entity>(db, Column::CustomerId, ids).await
+/// The customers with these ids that `viewer` may see, in no particular order; the others
+/// are left out.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    viewer: Principal,
+    ids: &[i32],
+) -> Result<Vec<Customer>> {
+    table::find_many::<Entity>(db, Column::CustomerId, visible(viewer), ids).await
 }
 
-/// Customers by `customer_id`, the REST list.
-pub async fn list(db: &impl ConnectionTrait, params: ListParams) -> Result<Vec<Customer>> {
-    table::list::<Entity>(db, Column::CustomerId, params).await
+/// The customers `viewer` may see, by `customer_id`: the REST list.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    viewer: Principal,
+    params: ListParams,
+) -> Result<Vec<Customer>> {
+    table::list::<Entity>(db, Column::CustomerId, visible(viewer), params).await
 }
 
 /// Applies a checked patch in one `UPDATE … RETURNING` statement; [`Error::NotFound`] if
-/// the row is gone, [`Error::Conflict`] if the new email is taken. A patch that changes
+/// the row is gone or `viewer` may not see it, [`Error::Conflict`] if the new email is taken. A patch that changes
 /// nothing still checks that the customer exists.
 pub async fn update(
     db: &impl ConnectionTrait,
+    viewer: Principal,
     customer_id: i32,
     patch: Valid<CustomerPatch>,
 ) -> Result<Customer> {
     let patch = patch.into_inner();
     let mut statement = Entity::update_many()
+        .filter(visible(viewer))
         .filter(Column::CustomerId.eq(customer_id))
         .col_expr(Column::UpdatedAt, Expr::value(clock::now()));
     let texts = [
@@ -164,10 +189,15 @@ pub async fn update(
         .ok_or(Error::NotFound(Resource::Customer))
 }
 
-/// Deletes a customer for good and returns the row as it was; its todos stay, with no
+/// Deletes a customer `viewer` may see for good and returns the row as it was; its todos stay, with no
 /// customer (`ON DELETE SET NULL`).
-pub async fn delete(db: &impl ConnectionTrait, customer_id: i32) -> Result<Customer> {
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    viewer: Principal,
+    customer_id: i32,
+) -> Result<Customer> {
     Entity::delete_many()
+        .filter(visible(viewer))
         .filter(Column::CustomerId.eq(customer_id))
         .exec_with_returning(db)
         .await?

@@ -3,9 +3,10 @@
 
 use entity::customer::{Column, Entity};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait};
 
 use super::Customer;
+use crate::access::Principal;
 use crate::error::Result;
 use crate::filter::{EntityFilter, IntFilter, RowCondition, TextFilter, TimeFilter};
 use crate::keyset;
@@ -124,17 +125,31 @@ impl EntityFilter for CustomerFilter {
 /// A connection's request over customers.
 pub type CustomerPageQuery = PageQuery<CustomerFilter, CustomerSort>;
 
-/// A keyset page of the customers matching the filter, in the query's order.
-pub async fn page(db: &impl ConnectionTrait, query: &CustomerPageQuery) -> Result<Page<Customer>> {
-    keyset::page::<Entity, _, _>(db, query).await
+/// The customers `viewer` may see: all, or its own row.
+pub(crate) fn visible(viewer: Principal) -> Condition {
+    match viewer.own_customer() {
+        Some(customer_id) => Condition::all().add(Column::CustomerId.eq(customer_id)),
+        None => Condition::all(),
+    }
 }
 
-/// How many customers match the filter (`None`: all of them).
+/// A keyset page of the customers `viewer` may see that match the filter, in the query's
+/// order.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    viewer: Principal,
+    query: &CustomerPageQuery,
+) -> Result<Page<Customer>> {
+    keyset::page::<Entity, _, _>(db, visible(viewer), query).await
+}
+
+/// How many of the customers `viewer` may see match the filter (`None`: all of them).
 pub async fn count_matching(
     db: &impl ConnectionTrait,
+    viewer: Principal,
     filter: Option<&CustomerFilter>,
 ) -> Result<u64> {
-    keyset::count::<Entity, _>(db, filter).await
+    keyset::count::<Entity, _>(db, visible(viewer), filter).await
 }
 
 /// How many customers there are.

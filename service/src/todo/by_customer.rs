@@ -11,17 +11,19 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, QueryFilter, QuerySelect,
 };
 
-use super::{Todo, TodoFilter, TodoPageQuery};
+use super::{Todo, TodoFilter, TodoPageQuery, visible};
+use crate::access::Principal;
 use crate::error::Result;
 use crate::filter::EntityFilter;
 use crate::keyset::{self, Plan};
 use crate::paging::Page;
 
-/// One keyset page of todos for each of these customers, all read in one statement (a
+/// One keyset page of the todos `viewer` may see for each of these customers, all read in one statement (a
 /// window function numbers each customer's matching todos in the query's order), for the
 /// GraphQL loaders.
 pub async fn pages_for_customers(
     db: &impl ConnectionTrait,
+    viewer: Principal,
     customer_ids: &[i32],
     query: &TodoPageQuery,
 ) -> Result<HashMap<i32, Page<Todo>>> {
@@ -32,7 +34,7 @@ pub async fn pages_for_customers(
     let plan = Plan::new(backend, &query.order, &query.page)?;
     let request = &query.page;
     let from_end = request.reads_from_end();
-    let mut base = keyset::matching::<Entity>(backend, query.filter.as_ref());
+    let mut base = keyset::matching::<Entity>(backend, visible(viewer), query.filter.as_ref());
     base.and_where(Column::CustomerId.is_in(customer_ids.iter().copied()));
 
     let mut numbering = WindowStatement::partition_by(Column::CustomerId);
@@ -92,10 +94,11 @@ pub async fn pages_for_customers(
         .collect())
 }
 
-/// How many todos matching the filter each of these customers has (customers with none are
+/// How many todos `viewer` may see matching the filter each of these customers has (customers with none are
 /// left out).
 pub async fn count_for_customers(
     db: &impl ConnectionTrait,
+    viewer: Principal,
     customer_ids: &[i32],
     filter: Option<&TodoFilter>,
 ) -> Result<HashMap<i32, u64>> {
@@ -103,6 +106,7 @@ pub async fn count_for_customers(
         return Ok(HashMap::new());
     }
     let mut select = Entity::find()
+        .filter(visible(viewer))
         .select_only()
         .column(Column::CustomerId)
         .column_as(Column::Id.count(), "count")

@@ -11,6 +11,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, SqlErr, TransactionTrait,
 };
 
+use crate::access::{self, Principal};
 use crate::error::{BatchError, Error, Field, Invalid, Resource, Result};
 use crate::paging::ListParams;
 use crate::patch::Patch;
@@ -20,6 +21,7 @@ use crate::{clock, table};
 pub use by_customer::{count_for_customers, pages_for_customers};
 pub use entity::todo::{Model as Todo, TodoStatus};
 pub use input::{NewTodo, TodoPatch};
+use query::visible;
 pub use query::{TodoFilter, TodoPageQuery, TodoSort, count_matching, cursor, page};
 
 /// Turns a foreign-key violation into "no such customer" for the id being written.
@@ -34,9 +36,15 @@ fn unknown_customer(customer_id: Option<i32>) -> impl FnOnce(&SqlErr) -> Option<
 }
 
 /// Creates a todo. An unknown `customer_id` is refused by the foreign key, not by a
-/// look-up first, so a customer deleted at the same moment cannot slip through.
-pub async fn create(db: &impl ConnectionTrait, new: Valid<NewTodo>) -> Result<Todo> {
-    let new = new.into_inner();
+/// look-up first, so a customer deleted at the same moment cannot slip through. A customer
+/// principal's todo is linked to it ([`access::todo_owner`]).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    viewer: Principal,
+    new: Valid<NewTodo>,
+) -> Result<Todo> {
+    let mut new = new.into_inner();
+    new.customer_id = access::todo_owner(viewer, new.customer_id)?;
     let now = clock::now();
     let row = ActiveModel {
         id: NotSet,
@@ -57,38 +65,64 @@ pub async fn create(db: &impl ConnectionTrait, new: Valid<NewTodo>) -> Result<To
 /// everything back.
 pub async fn create_many(
     db: &impl TransactionTrait,
+    viewer: Principal,
     news: Vec<NewTodo>,
 ) -> Result<Vec<Todo>, BatchError> {
-    table::create_many(db, news, async |txn, new| {
-        create(txn, new.validate()?).await
+    table::create_many(db, news, async move |txn, new| {
+        create(txn, viewer, new.validate()?).await
     })
     .await
 }
 
-/// The todo with this id, if any.
-pub async fn find(db: &impl ConnectionTrait, todo_id: i32) -> Result<Option<Todo>> {
-    Ok(Entity::find_by_id(todo_id).one(db).await?)
+/// The todo with this id, if `viewer` may see it.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    viewer: Principal,
+    todo_id: i32,
+) -> Result<Option<Todo>> {
+    Ok(Entity::find_by_id(todo_id)
+        .filter(visible(viewer))
+        .one(db)
+        .await?)
 }
 
-/// The todos with these ids, in no particular order; missing ids are left out.
-pub async fn find_many(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<Todo>> {
-    table::find_many::<Entity>(db, Column::Id, ids).await
+/// The todos with these ids that `viewer` may see, in no particular order; the others are
+/// left out.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    viewer: Principal,
+    ids: &[i32],
+) -> Result<Vec<Todo>> {
+    table::find_many::<Entity>(db, Column::Id, visible(viewer), ids).await
 }
 
-/// Todos by `id`, the REST list.
-pub async fn list(db: &impl ConnectionTrait, params: ListParams) -> Result<Vec<Todo>> {
-    table::list::<Entity>(db, Column::Id, params).await
+/// The todos `viewer` may see, by `id`: the REST list.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    viewer: Principal,
+    params: ListParams,
+) -> Result<Vec<Todo>> {
+    table::list::<Entity>(db, Column::Id, visible(viewer), params).await
 }
 
 /// Applies a checked patch in one `UPDATE … RETURNING` statement; [`Error::NotFound`] if
-/// the row is gone, [`Error::Invalid`] if the new customer does not exist.
+/// the row is gone or `viewer` may not see it, [`Error::Invalid`] if the new customer does
+/// not exist.
 pub async fn update(
     db: &impl ConnectionTrait,
+    viewer: Principal,
     todo_id: i32,
     patch: Valid<TodoPatch>,
 ) -> Result<Todo> {
     let patch = patch.into_inner();
+    // A customer principal may not move its todo to another customer, nor unlink it.
+    if let (Some(own), Patch::Set(customer_id)) = (viewer.own_customer(), &patch.customer_id)
+        && *customer_id != Some(own)
+    {
+        return Err(Error::Forbidden);
+    }
     let mut statement = Entity::update_many()
+        .filter(visible(viewer))
         .filter(Column::Id.eq(todo_id))
         .col_expr(Column::UpdatedAt, Expr::value(clock::now()));
     if let Patch::Set(task) = patch.task {
@@ -113,9 +147,10 @@ pub async fn update(
         .ok_or(Error::NotFound(Resource::Todo))
 }
 
-/// Deletes a todo for good and returns the row as it was.
-pub async fn delete(db: &impl ConnectionTrait, todo_id: i32) -> Result<Todo> {
+/// Deletes a todo `viewer` may see for good and returns the row as it was.
+pub async fn delete(db: &impl ConnectionTrait, viewer: Principal, todo_id: i32) -> Result<Todo> {
     Entity::delete_many()
+        .filter(visible(viewer))
         .filter(Column::Id.eq(todo_id))
         .exec_with_returning(db)
         .await?

@@ -3,9 +3,10 @@
 
 use entity::todo::{Column, Entity};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend};
 
 use super::{Todo, TodoStatus};
+use crate::access::Principal;
 use crate::error::Result;
 use crate::filter::{ChoiceFilter, EntityFilter, IntFilter, RowCondition, TextFilter, TimeFilter};
 use crate::keyset;
@@ -113,12 +114,28 @@ impl EntityFilter for TodoFilter {
 /// A connection's request over todos.
 pub type TodoPageQuery = PageQuery<TodoFilter, TodoSort>;
 
-/// A keyset page of the todos matching the filter, in the query's order.
-pub async fn page(db: &impl ConnectionTrait, query: &TodoPageQuery) -> Result<Page<Todo>> {
-    keyset::page::<Entity, _, _>(db, query).await
+/// The todos `viewer` may see: all, or those linked to its own customer row.
+pub(crate) fn visible(viewer: Principal) -> Condition {
+    match viewer.own_customer() {
+        Some(customer_id) => Condition::all().add(Column::CustomerId.eq(customer_id)),
+        None => Condition::all(),
+    }
 }
 
-/// How many todos match the filter (`None`: all of them).
-pub async fn count_matching(db: &impl ConnectionTrait, filter: Option<&TodoFilter>) -> Result<u64> {
-    keyset::count::<Entity, _>(db, filter).await
+/// A keyset page of the todos `viewer` may see that match the filter, in the query's order.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    viewer: Principal,
+    query: &TodoPageQuery,
+) -> Result<Page<Todo>> {
+    keyset::page::<Entity, _, _>(db, visible(viewer), query).await
+}
+
+/// How many of the todos `viewer` may see match the filter (`None`: all of them).
+pub async fn count_matching(
+    db: &impl ConnectionTrait,
+    viewer: Principal,
+    filter: Option<&TodoFilter>,
+) -> Result<u64> {
+    keyset::count::<Entity, _>(db, visible(viewer), filter).await
 }

@@ -13,6 +13,7 @@ use crate::graphql::filter::{
     DateTimeFilter, IntFilter, NullableStringFilter, StringFilter, boxed, each,
 };
 use crate::graphql::ids::NodeType;
+use crate::graphql::viewer::viewer;
 
 /// Which customers to return: every field condition given must hold; `and`, `or` and `not`
 /// combine whole filters. `{}` matches every customer.
@@ -118,7 +119,7 @@ impl CustomerCount {
     /// Counts the matching customers; run only when `totalCount` is selected.
     async fn count(&self, ctx: &Context<'_>) -> Result<u64> {
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        service::customer::count_matching(db, self.0.as_deref())
+        service::customer::count_matching(db, viewer(ctx)?, self.0.as_deref())
             .await
             .gql()
     }

@@ -17,6 +17,7 @@ use super::error::ServiceResultExt;
 use super::ids::{NodeType, encode_node_id};
 use super::loader::{CustomerTodosKey, Loaders};
 use super::todo::{TodoConnection, TodoCount, TodoFilter, TodoOrderBy};
+use super::viewer::viewer;
 
 pub use mutation::CustomerMutation;
 pub use query::CustomerQuery;
@@ -122,6 +123,7 @@ impl Customer {
             .data::<Loaders>()?
             .customer_todos
             .load_one(CustomerTodosKey {
+                viewer: viewer(ctx)?,
                 customer_id,
                 query: Arc::clone(&query),
             })

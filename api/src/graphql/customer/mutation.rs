@@ -8,6 +8,7 @@ use super::Customer;
 use super::input::{CreateCustomerInput, CustomerPatch};
 use crate::graphql::arguments::check_batch_size;
 use crate::graphql::error::{ServiceResultExt, from_batch};
+use crate::graphql::viewer::viewer;
 use crate::write::Writer;
 
 /// Customer changes.
@@ -23,7 +24,11 @@ impl CustomerMutation {
         #[graphql(desc = "The new customer's fields.")] input: CreateCustomerInput,
     ) -> Result<Customer> {
         let new = NewCustomer::from(input).validate().gql()?;
-        let customer = ctx.data::<Writer>()?.create_customer(new).await.gql()?;
+        let customer = ctx
+            .data::<Writer>()?
+            .create_customer(viewer(ctx)?, new)
+            .await
+            .gql()?;
         Ok(customer.into())
     }
 
@@ -40,7 +45,7 @@ impl CustomerMutation {
         let news = inputs.into_iter().map(NewCustomer::from).collect();
         let created = ctx
             .data::<Writer>()?
-            .create_customers(news)
+            .create_customers(viewer(ctx)?, news)
             .await
             .map_err(|error| from_batch(&error))?;
         Ok(created.into_iter().map(Customer::from).collect())
@@ -55,7 +60,11 @@ impl CustomerMutation {
         input: CreateCustomerInput,
     ) -> Result<Customer> {
         let new = NewCustomer::from(input).validate().gql()?;
-        let customer = ctx.data::<Writer>()?.upsert_customer(new).await.gql()?;
+        let customer = ctx
+            .data::<Writer>()?
+            .upsert_customer(viewer(ctx)?, new)
+            .await
+            .gql()?;
         Ok(customer.into())
     }
 
@@ -70,7 +79,7 @@ impl CustomerMutation {
         let patch = patch.into_service()?.validate().gql()?;
         let customer = ctx
             .data::<Writer>()?
-            .update_customer(customer_id, patch)
+            .update_customer(viewer(ctx)?, customer_id, patch)
             .await
             .gql()?;
         Ok(customer.into())
@@ -84,7 +93,7 @@ impl CustomerMutation {
     ) -> Result<Customer> {
         let customer = ctx
             .data::<Writer>()?
-            .delete_customer(customer_id)
+            .delete_customer(viewer(ctx)?, customer_id)
             .await
             .gql()?;
         Ok(customer.into())

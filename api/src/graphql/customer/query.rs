@@ -11,6 +11,7 @@ use super::list::{CustomerConnection, CustomerCount, CustomerFilter, CustomerOrd
 use crate::graphql::connection::PageArgs;
 use crate::graphql::error::ServiceResultExt;
 use crate::graphql::ids::NodeType;
+use crate::graphql::viewer::viewer;
 
 /// Customer look-ups.
 #[derive(Default)]
@@ -28,7 +29,7 @@ impl CustomerQuery {
         // A direct read: a root field has nothing to batch with, and the loader's wait for
         // more keys would only add latency.
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(customers::find(db, customer_id)
+        Ok(customers::find(db, viewer(ctx)?, customer_id)
             .await
             .gql()?
             .map(Customer::from))
@@ -41,7 +42,7 @@ impl CustomerQuery {
         #[graphql(desc = "The email address to look for.")] email: String,
     ) -> Result<Option<Customer>> {
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(customers::find_by_email(db, &email)
+        Ok(customers::find_by_email(db, viewer(ctx)?, &email)
             .await
             .gql()?
             .map(Customer::from))
@@ -75,7 +76,7 @@ impl CustomerQuery {
         }
         .into_query(ctx, NodeType::Customer, filter, order_by)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let page = customers::page(db, &query).await.gql()?;
+        let page = customers::page(db, viewer(ctx)?, &query).await.gql()?;
         Ok(CustomerConnection::new(
             page,
             CustomerCount(query.filter.map(Arc::new)),

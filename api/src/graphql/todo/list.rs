@@ -15,6 +15,7 @@ use crate::graphql::filter::{
 };
 use crate::graphql::ids::NodeType;
 use crate::graphql::loader::{Loaders, TodoCountKey};
+use crate::graphql::viewer::viewer;
 
 /// Conditions on a todo's status (never null, so no `isNull`); every operator given must hold.
 #[derive(Clone, Debug, Default, InputObject)]
@@ -147,7 +148,7 @@ impl TodoCount {
         match self {
             Self::All(filter) => {
                 let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-                service::todo::count_matching(db, filter.as_deref())
+                service::todo::count_matching(db, viewer(ctx)?, filter.as_deref())
                     .await
                     .gql()
             }
@@ -155,6 +156,7 @@ impl TodoCount {
                 .data::<Loaders>()?
                 .todo_counts
                 .load_one(TodoCountKey {
+                    viewer: viewer(ctx)?,
                     customer_id: *customer_id,
                     filter: filter.clone(),
                 })

@@ -13,6 +13,7 @@ use super::customer::Customer;
 use super::error::ServiceResultExt;
 use super::ids::{NodeType, encode_node_id};
 use super::loader::Loaders;
+use super::viewer::viewer;
 
 pub use list::{TodoConnection, TodoCount, TodoFilter, TodoOrderBy};
 pub use mutation::TodoMutation;
@@ -98,7 +99,7 @@ impl Todo {
         Ok(ctx
             .data::<Loaders>()?
             .customers
-            .load_one(customer_id)
+            .load_one((viewer(ctx)?, customer_id))
             .await
             .gql()?
             .map(Customer::from))

@@ -8,6 +8,7 @@ use super::Todo;
 use super::input::{CreateTodoInput, TodoPatch};
 use crate::graphql::arguments::check_batch_size;
 use crate::graphql::error::{ServiceResultExt, from_batch};
+use crate::graphql::viewer::viewer;
 use crate::write::Writer;
 
 /// Todo changes.
@@ -23,7 +24,11 @@ impl TodoMutation {
         #[graphql(desc = "The new todo's fields.")] input: CreateTodoInput,
     ) -> Result<Todo> {
         let new = NewTodo::from(input).validate().gql()?;
-        let todo = ctx.data::<Writer>()?.create_todo(new).await.gql()?;
+        let todo = ctx
+            .data::<Writer>()?
+            .create_todo(viewer(ctx)?, new)
+            .await
+            .gql()?;
         Ok(todo.into())
     }
 
@@ -40,7 +45,7 @@ impl TodoMutation {
         let news = inputs.into_iter().map(NewTodo::from).collect();
         let created = ctx
             .data::<Writer>()?
-            .create_todos(news)
+            .create_todos(viewer(ctx)?, news)
             .await
             .map_err(|error| from_batch(&error))?;
         Ok(created.into_iter().map(Todo::from).collect())
@@ -57,7 +62,7 @@ impl TodoMutation {
         let patch = patch.into_service()?.validate().gql()?;
         let todo = ctx
             .data::<Writer>()?
-            .update_todo(todo_id, patch)
+            .update_todo(viewer(ctx)?, todo_id, patch)
             .await
             .gql()?;
         Ok(todo.into())
@@ -69,7 +74,11 @@ impl TodoMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The todo's number.")] todo_id: i32,
     ) -> Result<Todo> {
-        let todo = ctx.data::<Writer>()?.delete_todo(todo_id).await.gql()?;
+        let todo = ctx
+            .data::<Writer>()?
+            .delete_todo(viewer(ctx)?, todo_id)
+            .await
+            .gql()?;
         Ok(todo.into())
     }
 }

@@ -11,6 +11,7 @@ use super::list::{TodoConnection, TodoCount, TodoFilter, TodoOrderBy};
 use crate::graphql::connection::PageArgs;
 use crate::graphql::error::ServiceResultExt;
 use crate::graphql::ids::NodeType;
+use crate::graphql::viewer::viewer;
 
 /// Todo look-ups.
 #[derive(Default)]
@@ -26,7 +27,10 @@ impl TodoQuery {
     ) -> Result<Option<Todo>> {
         // A direct read: a root field has nothing to batch with.
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(todos::find(db, todo_id).await.gql()?.map(Todo::from))
+        Ok(todos::find(db, viewer(ctx)?, todo_id)
+            .await
+            .gql()?
+            .map(Todo::from))
     }
 
     /// Todos, a page at a time, in `todoId` order unless `orderBy` says otherwise.
@@ -59,7 +63,7 @@ impl TodoQuery {
         }
         .into_query(ctx, NodeType::Todo, filter, order_by)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let page = todos::page(db, &query).await.gql()?;
+        let page = todos::page(db, viewer(ctx)?, &query).await.gql()?;
         Ok(TodoConnection::new(
             page,
             TodoCount::All(query.filter.map(Arc::new)),
