@@ -3,6 +3,8 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use migration::database_url::DatabaseSettings;
+
+use crate::auth::{Auth, AuthSettings};
 use serde::Deserialize;
 
 /// How log lines are written.
@@ -86,6 +88,12 @@ pub struct Config {
     /// `DATABASE_URL`, or the seed's `DB_*` variables: where the data lives.
     #[serde(skip)]
     pub database: DatabaseSettings,
+    /// The `AUTH_*` variables (SPEC 5.1).
+    #[serde(skip)]
+    pub auth: AuthSettings,
+    /// Access control as the `AUTH_*` variables set it up (keys read and checked).
+    #[serde(skip, default = "Auth::off")]
+    pub access: Auth,
 }
 
 mod defaults {
@@ -163,8 +171,10 @@ impl Config {
         config
             .cors_allowed_origins
             .retain(|origin| !origin.is_empty());
-        config.database = envy::from_iter(vars).map_err(describe)?;
+        config.database = envy::from_iter(vars.clone()).map_err(describe)?;
+        config.auth = envy::from_iter(vars).map_err(describe)?;
         config.validate()?;
+        config.access = Auth::from_settings(&config.auth).map_err(ConfigError)?;
         Ok(config)
     }
 
@@ -203,6 +213,7 @@ impl Config {
                 )));
             }
         }
+        self.auth.validate().map_err(ConfigError)?;
         self.database.url().map(drop).map_err(ConfigError)
     }
 

@@ -114,11 +114,11 @@ pub fn app(state: AppState) -> Router {
     // none.
     let api = Router::new()
         .merge(rest::router())
-        .merge(graphql::router(
-            state.schema.clone(),
-            Arc::clone(&state.documents),
-        ))
-        .route_layer(axum::middleware::from_fn(auth::principal));
+        .merge(graphql::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            config.access.clone(),
+            auth::authenticate,
+        ));
     Router::new()
         .merge(api)
         .merge(health::router())
@@ -152,6 +152,13 @@ impl Application {
     /// (listening on PostgreSQL before the first request can write), and binds the socket
     /// (port 0 picks a free one, as the tests do).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        match config.access.describe() {
+            Some(mode) => tracing::info!(mode, "access control on"),
+            None => tracing::warn!(
+                "access control is off: every request is admin (set AUTH_JWT_SECRET or \
+                 AUTH_JWT_PUBLIC_KEY_FILE to require bearer tokens)"
+            ),
+        }
         let db = database::connect(&config)
             .await
             .map_err(StartupError::Connect)?;

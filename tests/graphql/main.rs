@@ -1,6 +1,7 @@
 //! End-to-end tests of the GraphQL API, through the real router.
 
 mod access;
+mod auth;
 mod batching;
 mod bulk;
 mod coercion;

@@ -176,3 +176,134 @@ async fn a_variable_left_out_over_the_socket_leaves_its_field_out(app: TestApp) 
         );
     }
 }
+
+/// Opens `/graphql/ws` with `protocol` and sends `connection_init` with `payload`.
+async fn open_with(address: &str, protocol: &str, payload: Value) -> Socket {
+    let mut request = format!("ws://{address}/graphql/ws")
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_str(protocol).expect("header"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": payload }),
+    )
+    .await;
+    socket
+}
+
+/// The close code the server ends the socket with, skipping other messages.
+async fn close_code(socket: &mut Socket) -> u16 {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("a close frame before the end")
+            .expect("a frame");
+        if let Message::Close(frame) = message {
+            return frame.map(|frame| u16::from(frame.code)).unwrap_or_default();
+        }
+    }
+}
+
+db_test!(with_access_control_on_the_socket_needs_a_token_in_connection_init);
+async fn with_access_control_on_the_socket_needs_a_token_in_connection_init(app: TestApp) {
+    let app = TestApp::spawn_with_vars(
+        app.backend,
+        &[("AUTH_JWT_SECRET", super::auth::SECRET)],
+        |_| {},
+    )
+    .await;
+    let address = serve(&app).await;
+    let bad = super::auth::token_with(
+        "a different secret, 32 bytes long",
+        &json!({ "role": "admin", "exp": 4_000_000_000_i64 }),
+    );
+    for protocol in ["graphql-transport-ws", "graphql-ws"] {
+        for payload in [
+            json!({}),
+            json!({ "Authorization": format!("Bearer {bad}") }),
+            json!({ "authToken": "garbage" }),
+        ] {
+            let mut socket = open_with(&address, protocol, payload.clone()).await;
+            assert_eq!(close_code(&mut socket).await, 4403, "{protocol} {payload}");
+        }
+    }
+
+    // Two customers; the subscriber is the first and hears only of its own row.
+    let admin = format!("Bearer {}", super::auth::token("admin", None));
+    let create = |email: &'static str| {
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            let request = axum::http::Request::post("/v1/customers")
+                .header("content-type", "application/json")
+                .header("authorization", admin)
+                .body(axum::body::Body::from(
+                    json!({ "first_name": "F", "last_name": "L", "email": email }).to_string(),
+                ))
+                .expect("request");
+            app.send(request).await.json()["customer_id"].clone()
+        }
+    };
+    let ada = create("ada@example.com").await;
+    let me = super::auth::token("customer", ada.as_i64());
+    for (protocol, start, payload) in [
+        (
+            "graphql-transport-ws",
+            "subscribe",
+            json!({ "Authorization": format!("Bearer {me}") }),
+        ),
+        ("graphql-ws", "start", json!({ "authToken": me })),
+    ] {
+        let mut socket = open_with(&address, protocol, payload).await;
+        assert_eq!(
+            receive(&mut socket).await["type"],
+            "connection_ack",
+            "{protocol}"
+        );
+        send(
+            &mut socket,
+            json!({ "id": "1", "type": start, "payload": { "query": "subscription { customerChanged { customerId } }" } }),
+        )
+        .await;
+        app.until_subscribed(1, 0).await;
+        create(if protocol == "graphql-ws" {
+            "bob2@example.com"
+        } else {
+            "bob@example.com"
+        })
+        .await;
+        // A change to its own row: the first event it gets, so Bob's was never sent.
+        let request = axum::http::Request::put(format!("/v1/customers/{ada}"))
+            .header("content-type", "application/json")
+            .header("authorization", admin.clone())
+            .body(axum::body::Body::from(
+                json!({ "first_name": "Ada", "last_name": "L", "email": "ada@example.com" })
+                    .to_string(),
+            ))
+            .expect("request");
+        app.send(request).await;
+        let message = receive(&mut socket).await;
+        assert_eq!(
+            message["payload"]["data"],
+            json!({ "customerChanged": { "customerId": ada } }),
+            "{protocol}: {message}"
+        );
+        drop(socket);
+        // Wait for the closed socket's subscription to go before the next protocol.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while app.state.events.customer_subscribers() > 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "subscription not dropped"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}

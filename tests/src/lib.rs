@@ -291,10 +291,23 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with settings changed by `configure`.
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut api::Config)) -> Self {
+        Self::spawn_with_vars(backend, &[], configure).await
+    }
+
+    /// Like [`TestApp::spawn_with`], reading these environment variables first (as the
+    /// binary would), e.g. the `AUTH_*` settings.
+    pub async fn spawn_with_vars(
+        backend: Backend,
+        vars: &[(&str, &str)],
+        configure: impl FnOnce(&mut api::Config),
+    ) -> Self {
         let database = TestDatabase::create_migrated(backend).await;
-        let mut config =
-            api::Config::from_vars(vec![("DATABASE_URL".to_owned(), database.url.clone())])
-                .expect("valid test configuration");
+        let mut all = vec![("DATABASE_URL".to_owned(), database.url.clone())];
+        all.extend(
+            vars.iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
+        );
+        let mut config = api::Config::from_vars(all).expect("valid test configuration");
         configure(&mut config);
         let mut db = api::database::connect(&config).await.expect("connect");
         // A no-op on a copy of the template (every migration is recorded as applied).

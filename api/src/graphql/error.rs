@@ -23,6 +23,8 @@ pub enum Code {
     ServiceUnavailable,
     /// An automatic persisted query's hash is unknown: send the query with it.
     PersistedQueryNotFound,
+    /// No principal: a missing, bad or expired bearer token.
+    Unauthenticated,
     /// The principal's role lacks the right for this operation.
     Forbidden,
     /// A bug or an operator problem; details are in the log under the error's id.
@@ -41,6 +43,7 @@ impl Code {
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::Unauthenticated => "UNAUTHENTICATED",
             Self::Forbidden => "FORBIDDEN",
             Self::Internal => "INTERNAL_SERVER_ERROR",
         }

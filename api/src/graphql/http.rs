@@ -1,13 +1,10 @@
 //! `/graphql` over HTTP (POST, and GET for queries), GraphiQL for browsers, and
 //! `/graphql/ws` for subscriptions, following the GraphQL-over-HTTP spec.
 
-use std::sync::Arc;
-
 use async_graphql::http::parse_query_string;
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse};
-use async_graphql_axum::GraphQLSubscription;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Extension, RawQuery, State};
@@ -17,23 +14,18 @@ use axum::routing::get;
 use serde_json::json;
 use service::Principal;
 
-use super::ApiSchema;
-use super::documents::DocumentCache;
 use super::error::Code;
-use super::pipeline::{CodedExecutor, execute, execute_batch};
+use super::pipeline::{execute, execute_batch};
 use crate::state::AppState;
 
 /// The media type of the GraphQL-over-HTTP spec.
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// The GraphQL routes: `/graphql`, `/graphql/ws` and `/schema.graphql`.
-pub fn router(schema: ApiSchema, documents: Arc<DocumentCache>) -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route_service(
-            "/graphql/ws",
-            GraphQLSubscription::new(CodedExecutor::new(schema, documents)),
-        )
+        .route("/graphql/ws", get(super::ws::graphql_ws))
         .route("/schema.graphql", get(schema_sdl))
 }
 
@@ -200,7 +192,7 @@ fn lacks_query(request: &async_graphql::Request) -> bool {
 /// Runs a query, mutation or batch sent with POST as JSON.
 async fn graphql_post(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
+    principal: Option<Extension<Principal>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -241,7 +233,12 @@ async fn graphql_post(
     }
     respond(
         format,
-        execute_batch(&state.schema, &state.documents, batch.data(principal)).await,
+        execute_batch(
+            &state.schema,
+            &state.documents,
+            with_principal(batch, principal),
+        )
+        .await,
     )
 }
 
@@ -249,7 +246,7 @@ async fn graphql_post(
 /// over GET (they must not be triggered by a link or a prefetch).
 async fn graphql_get(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
+    principal: Option<Extension<Principal>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -283,9 +280,26 @@ async fn graphql_get(
     respond(
         format,
         BatchResponse::Single(
-            execute(&state.schema, &state.documents, request.data(principal)).await,
+            execute(
+                &state.schema,
+                &state.documents,
+                match principal {
+                    Some(Extension(principal)) => request.data(principal),
+                    None => request,
+                },
+            )
+            .await,
         ),
     )
+}
+
+/// The batch with the request's principal in its data. Without one (access control on, and
+/// no principal attached) the resolvers find none and refuse to read or write anything.
+fn with_principal(batch: BatchRequest, principal: Option<Extension<Principal>>) -> BatchRequest {
+    match principal {
+        Some(Extension(principal)) => batch.data(principal),
+        None => batch,
+    }
 }
 
 /// The type of the operation a request would run, if its document parses.

@@ -15,6 +15,7 @@ mod pipeline;
 mod subscription;
 mod todo;
 mod viewer;
+mod ws;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
@@ -90,9 +91,6 @@ pub fn build_schema(
         .data(db)
         .data(events)
         .data(writer)
-        // Access control is not configurable yet: every request is admin, as SPEC 5 has it
-        // with no key settings. Request data (from the HTTP handlers) takes precedence.
-        .data(Principal::Admin)
         .data(PageLimits {
             default_size: config.graphql_default_page_size,
             max_size: config.graphql_max_page_size,
@@ -100,6 +98,11 @@ pub fn build_schema(
         .limit_complexity(config.graphql_max_complexity);
     if !config.graphql_introspection {
         builder = builder.disable_introspection();
+    }
+    // With access control off every request is admin (SPEC 5); with it on, a request has a
+    // principal only if the HTTP or WebSocket handler authenticated it.
+    if !config.access.is_enabled() {
+        builder = builder.data(Principal::Admin);
     }
     builder.finish()
 }

@@ -6,6 +6,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::customer::Customer;
 use super::todo::Todo;
+use super::viewer::viewer;
 use crate::events::{ChangeKind, Events};
 
 /// A customer was created, updated or deleted.
@@ -57,14 +58,22 @@ impl SubscriptionRoot {
         &self,
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = CustomerChange>> {
+        let own = viewer(ctx)?.own_customer();
         let receiver = ctx.data::<Events>()?.subscribe_customers();
-        Ok(futures::StreamExt::map(events(receiver), |event| {
-            CustomerChange {
-                kind: event.kind,
-                customer_id: event.customer_id,
-                customer: event.customer.map(Customer::from),
-            }
-        }))
+        // A customer principal hears only of its own row (SPEC 5.2).
+        Ok(futures::StreamExt::filter_map(
+            events(receiver),
+            move |event| {
+                let change =
+                    own.is_none_or(|own| own == event.customer_id)
+                        .then(|| CustomerChange {
+                            kind: event.kind,
+                            customer_id: event.customer_id,
+                            customer: event.customer.map(Customer::from),
+                        });
+                async move { change }
+            },
+        ))
     }
 
     /// Every todo change as it commits; with `customerId`, only that customer's todos.
@@ -74,9 +83,13 @@ impl SubscriptionRoot {
         #[graphql(desc = "Only todos of this customer (as they are after the change).")]
         customer_id: Option<i32>,
     ) -> Result<impl Stream<Item = TodoChange>> {
+        let own = viewer(ctx)?.own_customer();
         let receiver = ctx.data::<Events>()?.subscribe_todos();
+        // A customer principal hears only of todos linked to it (after the change; before it,
+        // for a delete), whatever it asked for.
         let wanted = move |event: &crate::events::TodoEvent| {
-            customer_id.is_none() || event.customer_id == customer_id
+            (customer_id.is_none() || event.customer_id == customer_id)
+                && own.is_none_or(|own| event.customer_id == Some(own))
         };
         Ok(futures::StreamExt::filter_map(
             events(receiver),

@@ -85,6 +85,9 @@ pub enum RestError {
     /// 400 with the seed's message (customer id in body, email taken).
     #[error("{0}")]
     BadRequest(String),
+    /// 401: no token, or a bad one (the middleware adds `WWW-Authenticate`).
+    #[error("not authenticated")]
+    Unauthenticated(crate::auth::Refusal),
     /// 403: the principal's role lacks the right for this operation.
     #[error("not enough permissions")]
     Forbidden,
@@ -169,6 +172,24 @@ impl IntoResponse for RestError {
             Self::BadRequest(detail) => {
                 (StatusCode::BAD_REQUEST, Json(Detail { detail })).into_response()
             }
+            Self::Unauthenticated(refusal) => (
+                StatusCode::UNAUTHORIZED,
+                [(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    match refusal {
+                        crate::auth::Refusal::Missing => "Bearer",
+                        crate::auth::Refusal::Invalid => "Bearer error=\"invalid_token\"",
+                    },
+                )],
+                Json(Detail {
+                    detail: match refusal {
+                        crate::auth::Refusal::Missing => "Not authenticated",
+                        crate::auth::Refusal::Invalid => "Invalid token",
+                    }
+                    .into(),
+                }),
+            )
+                .into_response(),
             Self::Forbidden => (
                 StatusCode::FORBIDDEN,
                 Json(Detail {
