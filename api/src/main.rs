@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use api::auth::TokenRequest;
 use api::{Application, Config, server, telemetry};
 
 /// A request allocates many small objects (GraphQL values, JSON); mimalloc serves them
@@ -13,6 +14,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> ExitCode {
     // A missing .env is normal; only the process environment is used then.
     dotenvy::dotenv().ok();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("token") {
+        return print_token(&args[1..]);
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -34,6 +39,25 @@ async fn main() -> ExitCode {
         Err(error) => {
             eprintln!("customers-todos: {error}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `customers-todos token --role … [--customer-id N] [--sub S] [--ttl 1h]`: prints an HS256
+/// token signed with `AUTH_JWT_SECRET`, for development and scripts.
+fn print_token(args: &[String]) -> ExitCode {
+    let minted = TokenRequest::from_args(args).and_then(|request| {
+        let config = Config::from_env().map_err(|error| error.to_string())?;
+        request.mint(&config.auth, jsonwebtoken::get_current_timestamp())
+    });
+    match minted {
+        Ok(token) => {
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("customers-todos token: {error}");
+            ExitCode::from(2)
         }
     }
 }

@@ -88,3 +88,60 @@ fn an_unreachable_database_stops_start_up_without_a_panic() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[tokio::test]
+async fn the_token_command_mints_what_the_service_accepts() {
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("auth.db").display());
+    let minted = Command::new(BINARY)
+        .env_clear()
+        .env("AUTH_JWT_SECRET", SECRET)
+        .args(["token", "--role", "reader", "--sub", "ci", "--ttl", "10m"])
+        .output()
+        .expect("run the token command");
+    assert!(
+        minted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&minted.stderr)
+    );
+    let token = String::from_utf8(minted.stdout).expect("UTF-8");
+    let token = token.trim();
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+
+    let server = RunningBinary::start_with(&url, &[("AUTH_JWT_SECRET", SECRET)]).await;
+    let client = reqwest::Client::new();
+    let anonymous = client
+        .get(server.url("/v1/customers"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(anonymous.status(), 401);
+    let reader = client
+        .get(server.url("/v1/customers"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(reader.status(), 200);
+    let write = client
+        .post(server.url("/v1/customers"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "first_name": "A", "last_name": "B", "email": "a@example.com" }))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(write.status(), 403);
+    server.stop().await;
+
+    // Without the secret there is nothing to sign with: one line, exit 2.
+    let refused = Command::new(BINARY)
+        .env_clear()
+        .args(["token", "--role", "admin"])
+        .output()
+        .expect("run the token command");
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("AUTH_JWT_SECRET"), "{message}");
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+}

@@ -307,3 +307,43 @@ async fn with_access_control_on_the_socket_needs_a_token_in_connection_init(app:
         }
     }
 }
+
+db_test!(a_subscription_ends_with_unauthenticated_when_its_token_expires);
+async fn a_subscription_ends_with_unauthenticated_when_its_token_expires(app: TestApp) {
+    let app = TestApp::spawn_with_vars(
+        app.backend,
+        &[("AUTH_JWT_SECRET", super::auth::SECRET)],
+        |_| {},
+    )
+    .await;
+    let address = serve(&app).await;
+    let expires = chrono::Utc::now().timestamp() + 2;
+    let short = super::auth::token_with(
+        super::auth::SECRET,
+        &json!({ "role": "reader", "exp": expires }),
+    );
+    let mut socket = open_with(
+        &address,
+        "graphql-transport-ws",
+        json!({ "Authorization": format!("Bearer {short}") }),
+    )
+    .await;
+    assert_eq!(receive(&mut socket).await["type"], "connection_ack");
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { customerChanged { customerId } }" } }),
+    )
+    .await;
+    // No write happens: the first message is the expiry, then the end of the subscription.
+    let message = receive(&mut socket).await;
+    assert_eq!(message["type"], "next", "{message}");
+    assert_eq!(
+        message["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{message}"
+    );
+    assert!(
+        chrono::Utc::now().timestamp() >= expires,
+        "not before the token expired"
+    );
+    assert_eq!(receive(&mut socket).await["type"], "complete");
+}

@@ -314,3 +314,18 @@ async fn resource_schemas_name_the_seeds_fields() {
         "status is documented as nullable: {status_schema}"
     );
 }
+
+#[tokio::test]
+async fn the_document_declares_the_bearer_scheme_for_swagger_uis_authorize_button() {
+    let document = document().await;
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"],
+        serde_json::json!({
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "A JWT as AUTH_* configures; not needed while access control is off."
+        })
+    );
+    assert_eq!(document["security"], serde_json::json!([{ "bearer": [] }]));
+}

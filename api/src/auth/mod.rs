@@ -6,6 +6,7 @@
 //!
 //! With no key settings access control is off: every request is `admin`.
 
+mod mint;
 mod settings;
 mod verifier;
 
@@ -19,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use service::Principal;
 
+pub use mint::TokenRequest;
 pub use settings::{AuthSettings, MIN_SECRET_BYTES, Secret};
 pub use verifier::{Identity, TokenError, Verifier};
 

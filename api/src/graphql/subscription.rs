@@ -1,12 +1,14 @@
 //! Subscriptions: change events pushed to clients over WebSocket after each write commits.
 
-use async_graphql::{Context, Result, SimpleObject, Subscription};
+use async_graphql::{Context, ErrorExtensions, Result, SimpleObject, Subscription};
 use futures::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::customer::Customer;
+use super::error::Code;
 use super::todo::Todo;
 use super::viewer::viewer;
+use crate::auth::Identity;
 use crate::events::{ChangeKind, Events};
 
 /// A customer was created, updated or deleted.
@@ -46,6 +48,41 @@ fn events<T: Clone + Send + 'static>(receiver: broadcast::Receiver<T>) -> impl S
     })
 }
 
+/// Ends `stream` when the subscriber's token expires, with an `UNAUTHENTICATED` error as its
+/// last item (SPEC 5.1); a subscriber without an expiring token keeps it open.
+fn until_expiry<T: Send + 'static>(
+    ctx: &Context<'_>,
+    stream: impl Stream<Item = T> + Send + 'static,
+) -> impl Stream<Item = Result<T>> + Send + 'static {
+    use futures::StreamExt;
+    let expires_at = ctx
+        .data_opt::<Identity>()
+        .map(|identity| identity.expires_at)
+        .filter(|expires_at| *expires_at < u64::MAX);
+    let remaining = expires_at.map(|expires_at| {
+        let now = jsonwebtoken::get_current_timestamp();
+        std::time::Duration::from_secs(expires_at.saturating_sub(now))
+    });
+    let deadline = remaining.map(|remaining| tokio::time::Instant::now() + remaining);
+    let expired = async move {
+        match deadline {
+            Some(deadline) => tokio::time::sleep_until(deadline).await,
+            None => std::future::pending().await,
+        }
+    };
+    let ending = futures::stream::once(async move {
+        deadline
+            .filter(|deadline| tokio::time::Instant::now() >= *deadline)
+            .map(|_| {
+                let code = Code::Unauthenticated.as_str();
+                Err(async_graphql::Error::new("The bearer token has expired")
+                    .extend_with(move |_, extensions| extensions.set("code", code)))
+            })
+    })
+    .filter_map(futures::future::ready);
+    stream.map(Ok).take_until(expired).chain(ending)
+}
+
 /// The root of every subscription.
 #[derive(Default)]
 pub struct SubscriptionRoot;
@@ -57,23 +94,21 @@ impl SubscriptionRoot {
     async fn customer_changed(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<impl Stream<Item = CustomerChange>> {
+    ) -> Result<impl Stream<Item = Result<CustomerChange>>> {
         let own = viewer(ctx)?.own_customer();
         let receiver = ctx.data::<Events>()?.subscribe_customers();
         // A customer principal hears only of its own row (SPEC 5.2).
-        Ok(futures::StreamExt::filter_map(
-            events(receiver),
-            move |event| {
-                let change =
-                    own.is_none_or(|own| own == event.customer_id)
-                        .then(|| CustomerChange {
-                            kind: event.kind,
-                            customer_id: event.customer_id,
-                            customer: event.customer.map(Customer::from),
-                        });
-                async move { change }
-            },
-        ))
+        let changes = futures::StreamExt::filter_map(events(receiver), move |event| {
+            let change = own
+                .is_none_or(|own| own == event.customer_id)
+                .then(|| CustomerChange {
+                    kind: event.kind,
+                    customer_id: event.customer_id,
+                    customer: event.customer.map(Customer::from),
+                });
+            async move { change }
+        });
+        Ok(until_expiry(ctx, changes))
     }
 
     /// Every todo change as it commits; with `customerId`, only that customer's todos.
@@ -82,7 +117,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "Only todos of this customer (as they are after the change).")]
         customer_id: Option<i32>,
-    ) -> Result<impl Stream<Item = TodoChange>> {
+    ) -> Result<impl Stream<Item = Result<TodoChange>>> {
         let own = viewer(ctx)?.own_customer();
         let receiver = ctx.data::<Events>()?.subscribe_todos();
         // A customer principal hears only of todos linked to it (after the change; before it,
@@ -91,16 +126,14 @@ impl SubscriptionRoot {
             (customer_id.is_none() || event.customer_id == customer_id)
                 && own.is_none_or(|own| event.customer_id == Some(own))
         };
-        Ok(futures::StreamExt::filter_map(
-            events(receiver),
-            move |event| {
-                let change = wanted(&event).then(|| TodoChange {
-                    kind: event.kind,
-                    todo_id: event.todo_id,
-                    todo: event.todo.map(Todo::from),
-                });
-                async move { change }
-            },
-        ))
+        let changes = futures::StreamExt::filter_map(events(receiver), move |event| {
+            let change = wanted(&event).then(|| TodoChange {
+                kind: event.kind,
+                todo_id: event.todo_id,
+                todo: event.todo.map(Todo::from),
+            });
+            async move { change }
+        });
+        Ok(until_expiry(ctx, changes))
     }
 }

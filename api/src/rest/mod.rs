@@ -13,6 +13,7 @@ use axum::response::Redirect;
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 
 use crate::state::AppState;
 
@@ -73,6 +74,25 @@ pub fn openapi() -> &'static utoipa::openapi::OpenApi {
              `/graphql`."
                 .into(),
         );
+        // Bearer tokens (SPEC 5.1), so that Swagger UI's Authorize button sends them; every
+        // route takes one when access control is on.
+        let components = document.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A JWT as AUTH_* configures; not needed while access control is off.",
+                    ))
+                    .build(),
+            ),
+        );
+        document.security = Some(vec![SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
         document
     })
 }

@@ -54,9 +54,15 @@ impl RunningBinary {
     /// Starts the binary on `database_url` with only `PATH` from the environment, reads
     /// the port it bound from its log, and waits up to 30 s for `/health`.
     pub async fn start(database_url: &str) -> Self {
+        Self::start_with(database_url, &[]).await
+    }
+
+    /// Like [`RunningBinary::start`], with these variables set too.
+    pub async fn start_with(database_url: &str, vars: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BINARY)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(vars.iter().copied())
             .env("DATABASE_URL", database_url)
             .env("PORT", "0")
             .env("LOG_FORMAT", "json")
