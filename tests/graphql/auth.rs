@@ -356,3 +356,72 @@ fn bad_auth_settings_stop_start_up_with_one_line_naming_the_variable() {
         );
     }
 }
+
+/// A test key pair's files.
+fn key_file(name: &str) -> String {
+    format!("{}/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+db_test!(public_keys_of_every_supported_type_verify_their_tokens_and_only_theirs);
+async fn public_keys_of_every_supported_type_verify_their_tokens_and_only_theirs(app: TestApp) {
+    let claims = json!({ "role": "reader", "exp": now() + 600 });
+    for (name, algorithms) in [
+        ("rsa", vec![Algorithm::RS256, Algorithm::PS256]),
+        ("ec", vec![Algorithm::ES256]),
+        ("ed25519", vec![Algorithm::EdDSA]),
+    ] {
+        let public = key_file(&format!("{name}.pub"));
+        let private = std::fs::read(key_file(&format!("{name}.key"))).expect("the private key");
+        let key = match name {
+            "rsa" => EncodingKey::from_rsa_pem(&private),
+            "ec" => EncodingKey::from_ec_pem(&private),
+            _ => EncodingKey::from_ed_pem(&private),
+        }
+        .expect("a signing key");
+        let app = TestApp::spawn_with_vars(
+            app.backend,
+            &[("AUTH_JWT_PUBLIC_KEY_FILE", &public)],
+            |_| {},
+        )
+        .await;
+        for algorithm in algorithms {
+            let token = encode(&Header::new(algorithm), &claims, &key).expect("a token");
+            let response = call(&app, "GET", "/v1/customers", Some(&bearer(&token)), None).await;
+            assert_eq!(response.status, StatusCode::OK, "{name} {algorithm:?}");
+        }
+        // Algorithm confusion: an HS256 token "signed" with the public key's own bytes.
+        let public_bytes = std::fs::read(&public).expect("the public key");
+        let confused = encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&public_bytes).expect("an HS256 key"),
+        )
+        .expect("a token");
+        let response = call(&app, "GET", "/v1/customers", Some(&bearer(&confused)), None).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "{name}: HS256 with the public key"
+        );
+        // A token of another key pair.
+        let other = if name == "ed25519" { "ec" } else { "ed25519" };
+        let other_private = std::fs::read(key_file(&format!("{other}.key"))).expect("a key");
+        let (other_key, other_algorithm) = if other == "ec" {
+            (EncodingKey::from_ec_pem(&other_private), Algorithm::ES256)
+        } else {
+            (EncodingKey::from_ed_pem(&other_private), Algorithm::EdDSA)
+        };
+        let foreign = encode(
+            &Header::new(other_algorithm),
+            &claims,
+            &other_key.expect("a signing key"),
+        )
+        .expect("a token");
+        let response = call(&app, "GET", "/v1/customers", Some(&bearer(&foreign)), None).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "{name}: {other}'s token"
+        );
+    }
+}
