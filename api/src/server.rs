@@ -37,6 +37,9 @@ pub enum StartupError {
     /// The change-event listener could not start (PostgreSQL `LISTEN`).
     #[error("{0}")]
     Events(#[source] EventsError),
+    /// Access control could not be set up (an identity provider's key set not fetched).
+    #[error("{0}")]
+    Auth(String),
     /// The address is taken or not ours.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -159,6 +162,7 @@ impl Application {
                  AUTH_JWT_PUBLIC_KEY_FILE to require bearer tokens)"
             ),
         }
+        config.access.prepare().await.map_err(StartupError::Auth)?;
         let db = database::connect(&config)
             .await
             .map_err(StartupError::Connect)?;

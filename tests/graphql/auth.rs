@@ -425,3 +425,139 @@ async fn public_keys_of_every_supported_type_verify_their_tokens_and_only_theirs
         );
     }
 }
+
+/// A JWKS endpoint served by the test over real HTTP: the set it answers can be changed
+/// (or made to fail) while the service runs, and it counts its fetches.
+struct KeySetServer {
+    url: String,
+    set: std::sync::Arc<std::sync::Mutex<(u16, Value)>>,
+    fetches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl KeySetServer {
+    async fn start(cache_control: &'static str, set: Value) -> Self {
+        use std::sync::atomic::Ordering;
+        let shared = std::sync::Arc::new(std::sync::Mutex::new((200, set)));
+        let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (state, counter) = (shared.clone(), fetches.clone());
+        let router = axum::Router::new().route(
+            "/jwks.json",
+            axum::routing::get(move || {
+                let (state, counter) = (state.clone(), counter.clone());
+                async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    let (status, set) = state.lock().expect("set").clone();
+                    (
+                        StatusCode::from_u16(status).expect("status"),
+                        [(header::CACHE_CONTROL, cache_control)],
+                        axum::Json(set),
+                    )
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let url = format!(
+            "http://{}/jwks.json",
+            listener.local_addr().expect("address")
+        );
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Self {
+            url,
+            set: shared,
+            fetches,
+        }
+    }
+
+    fn answer(&self, status: u16, set: Value) {
+        *self.set.lock().expect("set") = (status, set);
+    }
+
+    fn fetches(&self) -> usize {
+        self.fetches.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A signing key of the test pairs, its JWK (with `kid`) and a token signed with it.
+fn jwk_and_token(name: &str, kid: &str) -> (Value, String) {
+    let private = std::fs::read(key_file(&format!("{name}.key"))).expect("a key");
+    let (key, algorithm) = if name == "ec" {
+        (EncodingKey::from_ec_pem(&private), Algorithm::ES256)
+    } else {
+        (EncodingKey::from_ed_pem(&private), Algorithm::EdDSA)
+    };
+    let key = key.expect("a signing key");
+    let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&key, algorithm).expect("a JWK");
+    jwk.common.key_id = Some(kid.to_owned());
+    let mut header = Header::new(algorithm);
+    header.kid = Some(kid.to_owned());
+    let token = encode(
+        &header,
+        &json!({ "role": "reader", "exp": now() + 600 }),
+        &key,
+    )
+    .expect("a token");
+    (serde_json::to_value(jwk).expect("JSON"), bearer(&token))
+}
+
+db_test!(a_jwks_is_fetched_at_start_up_and_again_when_keys_rotate);
+async fn a_jwks_is_fetched_at_start_up_and_again_when_keys_rotate(app: TestApp) {
+    let (jwk_a, token_a) = jwk_and_token("ec", "key-a");
+    let (jwk_b, token_b) = jwk_and_token("ed25519", "key-b");
+
+    // Kept for ten minutes: an unknown kid right after start-up is not worth another fetch
+    // (at most one per 30 s), so it is refused without one.
+    let cached = KeySetServer::start("public, max-age=600", json!({ "keys": [jwk_a] })).await;
+    let service =
+        TestApp::spawn_with_vars(app.backend, &[("AUTH_JWKS_URL", &cached.url)], |_| {}).await;
+    assert_eq!(cached.fetches(), 1, "fetched at start-up");
+    let response = call(&service, "GET", "/v1/customers", Some(&token_a), None).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let response = call(&service, "GET", "/v1/customers", Some(&token_b), None).await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(cached.fetches(), 1, "no fetch within 30 s of the last");
+
+    // Not to be kept: the set is fetched again, so a rotation takes effect at once.
+    let rotating = KeySetServer::start("no-store", json!({ "keys": [jwk_a] })).await;
+    let service =
+        TestApp::spawn_with_vars(app.backend, &[("AUTH_JWKS_URL", &rotating.url)], |_| {}).await;
+    assert_eq!(
+        call(&service, "GET", "/v1/customers", Some(&token_a), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    rotating.answer(200, json!({ "keys": [jwk_b] }));
+    assert_eq!(
+        call(&service, "GET", "/v1/customers", Some(&token_b), None)
+            .await
+            .status,
+        StatusCode::OK,
+        "the new key"
+    );
+    assert_eq!(
+        call(&service, "GET", "/v1/customers", Some(&token_a), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "the retired key"
+    );
+    // The provider fails: the keys held keep working.
+    rotating.answer(500, json!({}));
+    assert_eq!(
+        call(&service, "GET", "/v1/customers", Some(&token_b), None)
+            .await
+            .status,
+        StatusCode::OK,
+        "keys kept when a fetch fails"
+    );
+
+    // A set that cannot be fetched at start-up stops start-up, in one line.
+    rotating.answer(500, json!({}));
+    let config = api::Config::from_vars(vec![("AUTH_JWKS_URL".to_owned(), rotating.url.clone())])
+        .expect("valid settings");
+    let error = config.access.prepare().await.expect_err("refused");
+    assert!(error.starts_with("AUTH_JWKS_URL: "), "{error}");
+    assert!(!error.contains('\n'), "{error}");
+}

@@ -309,6 +309,11 @@ impl TestApp {
         );
         let mut config = api::Config::from_vars(all).expect("valid test configuration");
         configure(&mut config);
+        config
+            .access
+            .prepare()
+            .await
+            .expect("access control set up (the JWKS fetched)");
         let mut db = api::database::connect(&config).await.expect("connect");
         // A no-op on a copy of the template (every migration is recorded as applied).
         api::database::migrate(&db).await.expect("migrate");

@@ -164,8 +164,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_minted_token_is_accepted_by_the_service_with_the_same_settings() {
+    #[tokio::test]
+    async fn a_minted_token_is_accepted_by_the_service_with_the_same_settings() {
         let settings = AuthSettings {
             auth_jwt_secret: Some(Secret("0123456789abcdef0123456789abcdef".into())),
             auth_jwt_issuer: Some("https://issuer.example".into()),
@@ -182,12 +182,13 @@ mod tests {
         let now = jsonwebtoken::get_current_timestamp();
         let identity = verifier
             .verify(&request.mint(&settings, now).expect("a token"))
+            .await
             .expect("accepted");
         assert_eq!(identity.principal, Principal::Customer(7));
         assert_eq!(identity.subject.as_deref(), Some("ada"));
         assert_eq!(identity.expires_at, now + 3600);
         // Expired by the time it is checked: refused.
         let old = request.mint(&settings, now - 7200).expect("a token");
-        assert!(verifier.verify(&old).is_err());
+        assert!(verifier.verify(&old).await.is_err());
     }
 }

@@ -6,6 +6,7 @@
 //!
 //! With no key settings access control is off: every request is `admin`.
 
+mod jwks;
 mod mint;
 mod settings;
 mod verifier;
@@ -82,8 +83,17 @@ impl Auth {
         self.verifier.is_some()
     }
 
+    /// Fetches what must be there before the first request (an identity provider's key
+    /// set); the error is one line naming the variable.
+    pub async fn prepare(&self) -> Result<(), String> {
+        match &self.verifier {
+            Some(verifier) => verifier.prepare().await,
+            None => Ok(()),
+        }
+    }
+
     /// The principal of a request carrying `token` (the bare JWT), or of one without.
-    pub fn principal(&self, token: Option<&str>) -> Result<Identity, Refusal> {
+    pub async fn principal(&self, token: Option<&str>) -> Result<Identity, Refusal> {
         let Some(verifier) = &self.verifier else {
             return Ok(Identity {
                 principal: Principal::Admin,
@@ -92,7 +102,7 @@ impl Auth {
             });
         };
         match token {
-            Some(token) => verifier.verify(token).map_err(|error| {
+            Some(token) => verifier.verify(token).await.map_err(|error| {
                 tracing::debug!(%error, "bearer token refused");
                 Refusal::Invalid
             }),
@@ -155,7 +165,10 @@ pub async fn authenticate(State(auth): State<Auth>, mut request: Request, next: 
     if auth.is_enabled() && exempt(&request) {
         return next.run(request).await;
     }
-    let identity = bearer(request.headers()).and_then(|token| auth.principal(token));
+    let identity = match bearer(request.headers()) {
+        Ok(token) => auth.principal(token).await,
+        Err(refusal) => Err(refusal),
+    };
     match identity {
         Ok(identity) => {
             request.extensions_mut().insert(identity.principal);

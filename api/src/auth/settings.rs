@@ -22,7 +22,7 @@ pub struct AuthSettings {
     pub auth_jwt_secret: Option<Secret>,
     /// `AUTH_JWT_PUBLIC_KEY_FILE`: a PEM public key (RSA, EC P-256 or Ed25519).
     pub auth_jwt_public_key_file: Option<PathBuf>,
-    /// `AUTH_JWKS_URL`: an identity provider's key set.
+    /// `AUTH_JWKS_URL`: an identity provider's key set (JWKS).
     pub auth_jwks_url: Option<String>,
     /// `AUTH_JWT_LEEWAY_SECS`: clock skew allowed on `exp` and `nbf`.
     #[serde(default = "default_leeway")]
@@ -76,10 +76,10 @@ impl AuthSettings {
                 secret.0.len()
             ));
         }
-        if self.auth_jwks_url.is_some() {
-            return Err("AUTH_JWKS_URL: not supported by this version yet; use \
-                        AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY_FILE"
-                .into());
+        if let Some(url) = &self.auth_jwks_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(format!("AUTH_JWKS_URL: {url:?} is not an http(s) URL"));
         }
         match self.auth_anonymous_role.as_deref() {
             None | Some("admin" | "reader") => Ok(()),

@@ -1,10 +1,11 @@
 //! Checking a bearer token: signature, lifetime, issuer and audience, then the claims that
 //! make it a principal.
 
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde_json::{Map, Value};
 use service::Principal;
 
+use super::jwks::Jwks;
 use super::settings::AuthSettings;
 
 /// Who a valid token names.
@@ -29,9 +30,17 @@ pub enum TokenError {
     Claims(&'static str),
 }
 
+/// Where the keys come from.
+enum Keys {
+    /// One key from the settings, with the algorithms it verifies.
+    Fixed(DecodingKey),
+    /// An identity provider's key set, each key with its own algorithms.
+    Set(Jwks),
+}
+
 /// The configured key and the rules every token must meet.
 pub struct Verifier {
-    key: DecodingKey,
+    keys: Keys,
     validation: Validation,
     namespace: Option<String>,
 }
@@ -52,7 +61,7 @@ impl Verifier {
         let (key, algorithms) = if let Some(secret) = &settings.auth_jwt_secret {
             let key = DecodingKey::from_secret(secret.0.as_bytes())
                 .map_err(|error| format!("AUTH_JWT_SECRET: {error}"))?;
-            (key, vec![Algorithm::HS256])
+            (Keys::Fixed(key), vec![Algorithm::HS256])
         } else if let Some(path) = &settings.auth_jwt_public_key_file {
             let pem = std::fs::read(path).map_err(|error| {
                 format!(
@@ -60,13 +69,16 @@ impl Verifier {
                     path.display()
                 )
             })?;
-            public_key(&pem).ok_or_else(|| {
+            let (key, algorithms) = public_key(&pem).ok_or_else(|| {
                 format!(
                     "AUTH_JWT_PUBLIC_KEY_FILE: {} holds no RSA, EC P-256 or Ed25519 public key \
                      in PEM form",
                     path.display()
                 )
-            })?
+            })?;
+            (Keys::Fixed(key), algorithms)
+        } else if let Some(url) = &settings.auth_jwks_url {
+            (Keys::Set(Jwks::new(url.clone())), vec![Algorithm::RS256])
         } else {
             return Ok(None);
         };
@@ -86,14 +98,26 @@ impl Verifier {
             validation.set_issuer(&[issuer]);
         }
         Ok(Some(Self {
-            key,
+            keys: key,
             validation,
             namespace: settings.auth_claims_namespace.clone(),
         }))
     }
 
+    /// Fetches what must be there before the first request: the key set, for
+    /// `AUTH_JWKS_URL` (a set that cannot be fetched stops start-up).
+    pub async fn prepare(&self) -> Result<(), String> {
+        match &self.keys {
+            Keys::Set(set) => set.fetch_now().await,
+            Keys::Fixed(_) => Ok(()),
+        }
+    }
+
     /// The algorithms tokens may be signed with, for the start-up log.
     pub fn algorithms(&self) -> String {
+        if matches!(self.keys, Keys::Set(_)) {
+            return "the keys of AUTH_JWKS_URL".into();
+        }
         self.validation
             .algorithms
             .iter()
@@ -103,8 +127,20 @@ impl Verifier {
     }
 
     /// Checks a token and reads its principal.
-    pub fn verify(&self, token: &str) -> Result<Identity, TokenError> {
-        let claims = decode::<Map<String, Value>>(token, &self.key, &self.validation)?.claims;
+    pub async fn verify(&self, token: &str) -> Result<Identity, TokenError> {
+        let claims = match &self.keys {
+            Keys::Fixed(key) => decode::<Map<String, Value>>(token, key, &self.validation)?.claims,
+            Keys::Set(set) => {
+                let header = decode_header(token)?;
+                let found = set
+                    .key(header.kid.as_deref())
+                    .await
+                    .ok_or(TokenError::Claims("no key of the set has the token's kid"))?;
+                let mut validation = self.validation.clone();
+                validation.algorithms = found.algorithms;
+                decode::<Map<String, Value>>(token, &found.key, &validation)?.claims
+            }
+        };
         let scope = match &self.namespace {
             Some(namespace) => claims
                 .get(namespace)

@@ -96,6 +96,7 @@ async fn serve(
         if auth.is_enabled() {
             let identity = auth
                 .principal(token(&payload).as_deref())
+                .await
                 .map_err(|_| async_graphql::Error::new(REFUSED))?;
             data.insert(identity.principal);
             data.insert(identity);
