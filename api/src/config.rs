@@ -47,6 +47,13 @@ pub struct Config {
     /// `RUN_MIGRATIONS`: apply pending migrations at start-up.
     #[serde(default = "defaults::yes")]
     pub run_migrations: bool,
+    /// `RATE_LIMIT_PER_MINUTE`: requests a minute per principal, with a burst of a tenth of
+    /// it; 0 turns limits off.
+    #[serde(default)]
+    pub rate_limit_per_minute: u32,
+    /// `TRUSTED_PROXIES`: comma-separated addresses whose `X-Forwarded-For` names the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     /// `CORS_ALLOWED_ORIGINS`: comma-separated origins browsers may call from; `*` for any.
     #[serde(default = "defaults::cors_allowed_origins")]
     pub cors_allowed_origins: Vec<String>,
@@ -214,7 +221,22 @@ impl Config {
             }
         }
         self.auth.validate().map_err(ConfigError)?;
+        self.trusted_proxy_addresses()?;
         self.database.url().map(drop).map_err(ConfigError)
+    }
+
+    /// `TRUSTED_PROXIES` as addresses; the error names the variable.
+    pub fn trusted_proxy_addresses(&self) -> Result<Vec<IpAddr>, ConfigError> {
+        self.trusted_proxies
+            .iter()
+            .map(|text| text.trim())
+            .filter(|text| !text.is_empty())
+            .map(|text| {
+                text.parse().map_err(|_| {
+                    ConfigError(format!("TRUSTED_PROXIES: {text:?} is not an IP address"))
+                })
+            })
+            .collect()
     }
 
     /// The size of the connection pool.

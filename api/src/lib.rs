@@ -9,6 +9,7 @@ pub mod database;
 pub mod events;
 pub mod graphql;
 pub mod health;
+pub mod rate_limit;
 pub mod rest;
 pub mod server;
 pub mod state;

@@ -17,6 +17,7 @@ use crate::auth;
 use crate::config::Config;
 use crate::events::{EventRelay, Events, EventsError};
 use crate::graphql::DocumentCache;
+use crate::rate_limit::{self, RateLimits};
 use crate::state::AppState;
 use crate::telemetry::{NoFailureLine, RequestSpan, ResponseLine};
 use crate::write::Writer;
@@ -118,6 +119,15 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .merge(rest::router())
         .merge(graphql::router())
+        // Run after authentication (layers added later run first), so that the limit counts
+        // per token `sub`.
+        .route_layer(axum::middleware::from_fn_with_state(
+            RateLimits::new(
+                config.rate_limit_per_minute,
+                config.trusted_proxy_addresses().unwrap_or_default(),
+            ),
+            rate_limit::limit,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(
             config.access.clone(),
             auth::authenticate,
@@ -199,9 +209,13 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         tracing::info!("stopped accepting; closing the database pool");
         self.relay.stop().await;
         // Bounded: a pool whose bookkeeping lost a connection (seen with sqlx 0.9 after

@@ -12,6 +12,7 @@ mod http;
 mod mutations;
 mod ordering;
 mod queries;
+mod rate_limits;
 mod schema;
 mod subscriptions;
 mod websocket;
