@@ -171,6 +171,9 @@ pub async fn authenticate(State(auth): State<Auth>, mut request: Request, next: 
     };
     match identity {
         Ok(identity) => {
+            if let Some(subject) = &identity.subject {
+                tracing::Span::current().record("sub", subject.as_str());
+            }
             request.extensions_mut().insert(identity.principal);
             request.extensions_mut().insert(identity);
             next.run(request).await
