@@ -561,3 +561,11 @@ async fn a_jwks_is_fetched_at_start_up_and_again_when_keys_rotate(app: TestApp) 
     assert!(error.starts_with("AUTH_JWKS_URL: "), "{error}");
     assert!(!error.contains('\n'), "{error}");
 }
+
+db_test!(with_access_control_off_an_authorization_header_is_not_looked_at);
+async fn with_access_control_off_an_authorization_header_is_not_looked_at(app: TestApp) {
+    for authorization in ["Basic YWRtaW46YWRtaW4=", "Bearer not-a-jwt"] {
+        let response = call(&app, "GET", "/v1/customers", Some(authorization), None).await;
+        assert_eq!(response.status, StatusCode::OK, "{authorization}");
+    }
+}
