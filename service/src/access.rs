@@ -3,6 +3,9 @@
 //! read is left out by a condition in the SQL of every read, so pages and counts stay exact;
 //! what it may not do is refused with [`Error::Forbidden`] before anything is written.
 
+use sea_orm::ColumnTrait;
+use sea_orm::sea_query::Condition;
+
 use crate::error::{Error, Result};
 
 /// The principal of a request: its role and, for the `customer` role, which customer it is.
@@ -23,6 +26,15 @@ impl Principal {
             Self::Customer(customer_id) => Some(customer_id),
             Self::Admin | Self::Reader => None,
         }
+    }
+}
+
+/// The rows of a table `viewer` may see, when the table's `owner` column names the customer
+/// a row belongs to: all of them, or only the principal's own.
+pub(crate) fn owned_rows(viewer: Principal, owner: impl ColumnTrait) -> Condition {
+    match viewer.own_customer() {
+        Some(customer_id) => Condition::all().add(owner.eq(customer_id)),
+        None => Condition::all(),
     }
 }
 

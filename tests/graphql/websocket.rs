@@ -26,22 +26,7 @@ async fn serve(app: &TestApp) -> String {
 
 /// Opens `/graphql/ws` with `protocol` and completes the connection handshake.
 async fn connect(address: &str, protocol: &str) -> Socket {
-    let mut request = format!("ws://{address}/graphql/ws")
-        .into_client_request()
-        .expect("request");
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_str(protocol).expect("header"),
-    );
-    let (mut socket, response) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connect");
-    assert_eq!(
-        response.headers()["sec-websocket-protocol"],
-        protocol,
-        "the server speaks the protocol asked for"
-    );
-    send(&mut socket, json!({ "type": "connection_init" })).await;
+    let mut socket = open_with(address, protocol, json!({})).await;
     assert_eq!(receive(&mut socket).await["type"], "connection_ack");
     socket
 }
@@ -186,9 +171,14 @@ async fn open_with(address: &str, protocol: &str, payload: Value) -> Socket {
         "Sec-WebSocket-Protocol",
         HeaderValue::from_str(protocol).expect("header"),
     );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+    let (mut socket, response) = tokio_tungstenite::connect_async(request)
         .await
         .expect("connect");
+    assert_eq!(
+        response.headers()["sec-websocket-protocol"],
+        protocol,
+        "the server speaks the protocol asked for"
+    );
     send(
         &mut socket,
         json!({ "type": "connection_init", "payload": payload }),

@@ -3,10 +3,10 @@
 
 use entity::customer::{Column, Entity};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait};
 
 use super::Customer;
-use crate::access::Principal;
+use crate::access::{self, Principal};
 use crate::error::Result;
 use crate::filter::{EntityFilter, IntFilter, RowCondition, TextFilter, TimeFilter};
 use crate::keyset;
@@ -127,10 +127,7 @@ pub type CustomerPageQuery = PageQuery<CustomerFilter, CustomerSort>;
 
 /// The customers `viewer` may see: all, or its own row.
 pub(crate) fn visible(viewer: Principal) -> Condition {
-    match viewer.own_customer() {
-        Some(customer_id) => Condition::all().add(Column::CustomerId.eq(customer_id)),
-        None => Condition::all(),
-    }
+    access::owned_rows(viewer, Column::CustomerId)
 }
 
 /// A keyset page of the customers `viewer` may see that match the filter, in the query's

@@ -3,10 +3,10 @@
 
 use entity::todo::{Column, Entity};
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend};
+use sea_orm::{ConnectionTrait, DbBackend};
 
 use super::{Todo, TodoStatus};
-use crate::access::Principal;
+use crate::access::{self, Principal};
 use crate::error::Result;
 use crate::filter::{ChoiceFilter, EntityFilter, IntFilter, RowCondition, TextFilter, TimeFilter};
 use crate::keyset;
@@ -116,10 +116,7 @@ pub type TodoPageQuery = PageQuery<TodoFilter, TodoSort>;
 
 /// The todos `viewer` may see: all, or those linked to its own customer row.
 pub(crate) fn visible(viewer: Principal) -> Condition {
-    match viewer.own_customer() {
-        Some(customer_id) => Condition::all().add(Column::CustomerId.eq(customer_id)),
-        None => Condition::all(),
-    }
+    access::owned_rows(viewer, Column::CustomerId)
 }
 
 /// A keyset page of the todos `viewer` may see that match the filter, in the query's order.
