@@ -87,15 +87,33 @@ impl Drop for FreshDatabase {
     }
 }
 
-/// One running replica.
+/// One running replica; with access control on, its writes and reads send `token`.
 struct Replica {
     binary: RunningBinary,
+    token: Option<String>,
 }
 
 impl Replica {
     async fn start(database_url: &str) -> Self {
         Self {
             binary: RunningBinary::start(database_url).await,
+            token: None,
+        }
+    }
+
+    /// A replica with `AUTH_JWT_SECRET` set, sending an admin token for its own calls.
+    async fn start_with_auth(database_url: &str, secret: &str) -> Self {
+        Self {
+            binary: RunningBinary::start_with(database_url, &[("AUTH_JWT_SECRET", secret)]).await,
+            token: Some(support::mint_token(secret, &["--role", "admin"])),
+        }
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = reqwest::Client::new().request(method, self.url(path));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
         }
     }
 
@@ -109,7 +127,7 @@ impl Replica {
     }
 
     async fn rest(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = reqwest::Client::new().request(method.clone(), self.url(path));
+        let mut request = self.request(method.clone(), path);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -126,8 +144,8 @@ impl Replica {
 
     /// Runs a GraphQL operation that must succeed; returns its `data`.
     async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let body: Value = reqwest::Client::new()
-            .post(self.url("/graphql"))
+        let body: Value = self
+            .request(reqwest::Method::POST, "/graphql")
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
@@ -157,8 +175,13 @@ impl Replica {
         .await
     }
 
-    /// Opens a `graphql-transport-ws` subscription.
+    /// Opens a `graphql-transport-ws` subscription, as the replica's own principal.
     async fn subscribe(&self, query: &str) -> Subscription {
+        self.subscribe_as(self.token.as_deref(), query).await
+    }
+
+    /// Opens a `graphql-transport-ws` subscription whose `connection_init` carries `token`.
+    async fn subscribe_as(&self, token: Option<&str>, query: &str) -> Subscription {
         let mut request = format!("ws://127.0.0.1:{}/graphql/ws", self.binary.port)
             .into_client_request()
             .expect("WebSocket request");
@@ -170,9 +193,12 @@ impl Replica {
             .await
             .expect("WebSocket handshake");
         let mut subscription = Subscription { socket };
-        subscription
-            .send(json!({ "type": "connection_init" }))
-            .await;
+        let init = match token {
+            Some(token) => json!({ "type": "connection_init",
+                                   "payload": { "Authorization": format!("Bearer {token}") } }),
+            None => json!({ "type": "connection_init" }),
+        };
+        subscription.send(init).await;
         let ack = subscription.receive().await;
         assert_eq!(ack["type"], "connection_ack", "{ack}");
         subscription
@@ -451,5 +477,118 @@ async fn changes_made_on_one_replica_reach_subscribers_on_the_other_in_order() {
     }
 
     // Both stop cleanly with subscriptions still open.
+    tokio::join!(a.stop(), b.stop());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: run with --ignored and TEST_DATABASE_URL set"]
+async fn each_replica_delivers_relayed_changes_only_to_subscribers_allowed_to_read_them() {
+    let database = FreshDatabase::create().await;
+    let secret = "replicas-test-secret-of-at-least-32-bytes";
+    let (a, b) = tokio::join!(
+        Replica::start_with_auth(&database.url, secret),
+        Replica::start_with_auth(&database.url, secret)
+    );
+
+    let me = a.create_customer("Me", "me@example.com").await;
+    let other = a.create_customer("Other", "other@example.com").await;
+    let (me_id, other_id) = (&me["customer_id"], &other["customer_id"]);
+    let my_token = support::mint_token(
+        secret,
+        &["--role", "customer", "--customer-id", &me_id.to_string()],
+    );
+
+    // On B: a customer-role subscriber to all todos and all customers (no argument
+    // narrows them: the role does), and an admin subscriber as the control.
+    let mut my_todos = b
+        .subscribe_as(Some(&my_token), "subscription { todoChanged { kind todoId \
+             todo { todoId task status customerId } } }")
+        .await;
+    let mut my_customers = b
+        .subscribe_as(Some(&my_token), CUSTOMER_CHANGED)
+        .await;
+    let mut admin_todos = b
+        .subscribe("subscription { todoChanged { kind todoId todo { customerId } } }")
+        .await;
+    until_live(&mut [&mut my_todos, &mut admin_todos], "todoChanged", |attempt| {
+        let (a, me_id) = (&a, me_id.clone());
+        async move {
+            a.create_todo(&format!("warm-up {attempt}"), &me_id)
+                .await["id"]
+                .clone()
+        }
+    })
+    .await;
+    until_live(&mut [&mut my_customers], "customerChanged", |attempt| {
+        let (a, me) = (&a, me.clone());
+        async move {
+            let id = &me["customer_id"];
+            a.rest(
+                reqwest::Method::PUT,
+                &format!("/v1/customers/{id}"),
+                Some(json!({ "first_name": format!("Me {attempt}"), "last_name": "Test",
+                             "email": "me@example.com" })),
+            )
+            .await["customer_id"]
+                .clone()
+        }
+    })
+    .await;
+
+    // Through A, as admin: the other customer's rows change first, then mine.
+    let theirs = a.create_todo("Theirs", other_id).await;
+    a.rest(
+        reqwest::Method::PUT,
+        &format!("/v1/customers/{other_id}"),
+        Some(json!({ "first_name": "Renamed", "last_name": "Test", "email": "other@example.com" })),
+    )
+    .await;
+    a.rest(
+        reqwest::Method::DELETE,
+        &format!("/api/v1/todos/{}", theirs["id"]),
+        None,
+    )
+    .await;
+    let unowned = a.create_todo("Nobody's", &Value::Null).await;
+    let mine = a.create_todo("Mine", me_id).await;
+    let me_renamed = a
+        .rest(
+            reqwest::Method::PUT,
+            &format!("/v1/customers/{me_id}"),
+            Some(json!({ "first_name": "Still me", "last_name": "Test", "email": "me@example.com" })),
+        )
+        .await;
+
+    // The customer's subscribers: the next events are its own rows' and nothing else
+    // (events arrive in commit order, so the others' would have come first).
+    assert_eq!(
+        my_todos.next_event().await,
+        todo_change("CREATED", &mine, "PENDING"),
+        "the first todo event B delivers to the customer is its own"
+    );
+    assert_eq!(
+        my_customers.next_event().await,
+        customer_change("UPDATED", &me_renamed),
+        "the first customer event B delivers to the customer is its own"
+    );
+    // The admin on the same replica saw every one of them, in order.
+    let seen: Vec<(Value, Value)> = {
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let event = admin_todos.next_event().await;
+            seen.push((event["todoChanged"]["kind"].clone(), event["todoChanged"]["todoId"].clone()));
+        }
+        seen
+    };
+    assert_eq!(
+        seen,
+        vec![
+            (json!("CREATED"), theirs["id"].clone()),
+            (json!("DELETED"), theirs["id"].clone()),
+            (json!("CREATED"), unowned["id"].clone()),
+            (json!("CREATED"), mine["id"].clone()),
+        ]
+    );
+
     tokio::join!(a.stop(), b.stop());
 }

@@ -94,19 +94,8 @@ async fn the_token_command_mints_what_the_service_accepts() {
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
     let dir = tempfile::tempdir().expect("temporary folder");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("auth.db").display());
-    let minted = Command::new(BINARY)
-        .env_clear()
-        .env("AUTH_JWT_SECRET", SECRET)
-        .args(["token", "--role", "reader", "--sub", "ci", "--ttl", "10m"])
-        .output()
-        .expect("run the token command");
-    assert!(
-        minted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&minted.stderr)
-    );
-    let token = String::from_utf8(minted.stdout).expect("UTF-8");
-    let token = token.trim();
+    let token = support::mint_token(SECRET, &["--role", "reader", "--sub", "ci", "--ttl", "10m"]);
+    let token = token.as_str();
     assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
 
     let server = RunningBinary::start_with(&url, &[("AUTH_JWT_SECRET", SECRET)]).await;

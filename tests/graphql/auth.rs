@@ -67,9 +67,9 @@ fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
-db_test!(without_a_token_the_api_answers_401_and_the_probes_and_docs_do_not);
-async fn without_a_token_the_api_answers_401_and_the_probes_and_docs_do_not(app: TestApp) {
-    let app = app_with(app.backend, &[]).await;
+db_test!(without_a_token_the_api_answers_401_and_the_probes_and_docs_do_not(backend));
+async fn without_a_token_the_api_answers_401_and_the_probes_and_docs_do_not(backend: Backend) {
+    let app = app_with(backend, &[]).await;
     let response = call(&app, "GET", "/v1/customers", None, None).await;
     assert_eq!(response.status, StatusCode::UNAUTHORIZED);
     assert_eq!(response.header("www-authenticate"), Some("Bearer"));
@@ -110,10 +110,10 @@ async fn without_a_token_the_api_answers_401_and_the_probes_and_docs_do_not(app:
     assert_eq!(app.send(request).await.status, StatusCode::OK);
 }
 
-db_test!(bad_tokens_are_401_invalid_token_and_say_nothing_about_why);
-async fn bad_tokens_are_401_invalid_token_and_say_nothing_about_why(app: TestApp) {
+db_test!(bad_tokens_are_401_invalid_token_and_say_nothing_about_why(backend));
+async fn bad_tokens_are_401_invalid_token_and_say_nothing_about_why(backend: Backend) {
     let app = app_with(
-        app.backend,
+        backend,
         &[
             ("AUTH_JWT_ISSUER", "https://issuer.example"),
             ("AUTH_JWT_AUDIENCE", "customers-todos"),
@@ -195,9 +195,9 @@ fn base64_url(bytes: &[u8]) -> String {
     out
 }
 
-db_test!(the_token_decides_the_role_on_rest_and_graphql);
-async fn the_token_decides_the_role_on_rest_and_graphql(app: TestApp) {
-    let app = app_with(app.backend, &[]).await;
+db_test!(the_token_decides_the_role_on_rest_and_graphql(backend));
+async fn the_token_decides_the_role_on_rest_and_graphql(backend: Backend) {
+    let app = app_with(backend, &[]).await;
     let admin = bearer(&token("admin", None));
     let body = json!({ "first_name": "Ada", "last_name": "L", "email": "ada@example.com" });
     let response = call(&app, "POST", "/v1/customers", Some(&admin), Some(body)).await;
@@ -277,11 +277,11 @@ async fn the_token_decides_the_role_on_rest_and_graphql(app: TestApp) {
     );
 }
 
-db_test!(claims_can_live_under_a_namespace_and_anonymous_requests_can_have_a_role);
-async fn claims_can_live_under_a_namespace_and_anonymous_requests_can_have_a_role(app: TestApp) {
+db_test!(claims_can_live_under_a_namespace_and_anonymous_requests_can_have_a_role(backend));
+async fn claims_can_live_under_a_namespace_and_anonymous_requests_can_have_a_role(backend: Backend) {
     const NAMESPACE: &str = "https://customers-todos.example/claims";
     let app = app_with(
-        app.backend,
+        backend,
         &[
             ("AUTH_CLAIMS_NAMESPACE", NAMESPACE),
             ("AUTH_ANONYMOUS_ROLE", "reader"),
@@ -362,8 +362,8 @@ fn key_file(name: &str) -> String {
     format!("{}/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-db_test!(public_keys_of_every_supported_type_verify_their_tokens_and_only_theirs);
-async fn public_keys_of_every_supported_type_verify_their_tokens_and_only_theirs(app: TestApp) {
+db_test!(public_keys_of_every_supported_type_verify_their_tokens_and_only_theirs(backend));
+async fn public_keys_of_every_supported_type_verify_their_tokens_and_only_theirs(backend: Backend) {
     let claims = json!({ "role": "reader", "exp": now() + 600 });
     for (name, algorithms) in [
         ("rsa", vec![Algorithm::RS256, Algorithm::PS256]),
@@ -379,7 +379,7 @@ async fn public_keys_of_every_supported_type_verify_their_tokens_and_only_theirs
         }
         .expect("a signing key");
         let app = TestApp::spawn_with_vars(
-            app.backend,
+            backend,
             &[("AUTH_JWT_PUBLIC_KEY_FILE", &public)],
             |_| {},
         )
@@ -501,8 +501,8 @@ fn jwk_and_token(name: &str, kid: &str) -> (Value, String) {
     (serde_json::to_value(jwk).expect("JSON"), bearer(&token))
 }
 
-db_test!(a_jwks_is_fetched_at_start_up_and_again_when_keys_rotate);
-async fn a_jwks_is_fetched_at_start_up_and_again_when_keys_rotate(app: TestApp) {
+db_test!(a_jwks_is_fetched_at_start_up_and_again_when_keys_rotate(backend));
+async fn a_jwks_is_fetched_at_start_up_and_again_when_keys_rotate(backend: Backend) {
     let (jwk_a, token_a) = jwk_and_token("ec", "key-a");
     let (jwk_b, token_b) = jwk_and_token("ed25519", "key-b");
 
@@ -510,7 +510,7 @@ async fn a_jwks_is_fetched_at_start_up_and_again_when_keys_rotate(app: TestApp) 
     // (at most one per 30 s), so it is refused without one.
     let cached = KeySetServer::start("public, max-age=600", json!({ "keys": [jwk_a] })).await;
     let service =
-        TestApp::spawn_with_vars(app.backend, &[("AUTH_JWKS_URL", &cached.url)], |_| {}).await;
+        TestApp::spawn_with_vars(backend, &[("AUTH_JWKS_URL", &cached.url)], |_| {}).await;
     assert_eq!(cached.fetches(), 1, "fetched at start-up");
     let response = call(&service, "GET", "/v1/customers", Some(&token_a), None).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
@@ -521,7 +521,7 @@ async fn a_jwks_is_fetched_at_start_up_and_again_when_keys_rotate(app: TestApp) 
     // Not to be kept: the set is fetched again, so a rotation takes effect at once.
     let rotating = KeySetServer::start("no-store", json!({ "keys": [jwk_a] })).await;
     let service =
-        TestApp::spawn_with_vars(app.backend, &[("AUTH_JWKS_URL", &rotating.url)], |_| {}).await;
+        TestApp::spawn_with_vars(backend, &[("AUTH_JWKS_URL", &rotating.url)], |_| {}).await;
     assert_eq!(
         call(&service, "GET", "/v1/customers", Some(&token_a), None)
             .await

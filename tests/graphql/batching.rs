@@ -85,9 +85,9 @@ async fn nested_query_is_batched_on_postgres() {
     .await;
 }
 
-db_test!(node_lists_are_batched);
-async fn node_lists_are_batched(app: TestApp) {
-    let app = app_with_patient_loaders(app.backend).await;
+db_test!(node_lists_are_batched(backend));
+async fn node_lists_are_batched(backend: Backend) {
+    let app = app_with_patient_loaders(backend).await;
     seed(&app, "a", 4).await;
     let ids = app
         .graphql_data(

@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use serde_json::json;
-use tests::{TestApp, TestResponse, db_test, error_code};
+use tests::{Backend, TestApp, TestResponse, db_test, error_code};
 
 /// `GET path` as if from `peer`, with optional `Authorization` and `X-Forwarded-For`.
 async fn get_from(
@@ -30,11 +30,11 @@ async fn get_from(
     app.send(request).await
 }
 
-db_test!(requests_over_the_limit_are_429_per_principal);
-async fn requests_over_the_limit_are_429_per_principal(app: TestApp) {
+db_test!(requests_over_the_limit_are_429_per_principal(backend));
+async fn requests_over_the_limit_are_429_per_principal(backend: Backend) {
     // One a minute: a burst of one, then nothing for a minute, far longer than the test.
     let app = TestApp::spawn_with_vars(
-        app.backend,
+        backend,
         &[
             ("AUTH_JWT_SECRET", super::auth::SECRET),
             ("RATE_LIMIT_PER_MINUTE", "1"),
@@ -97,10 +97,10 @@ async fn requests_over_the_limit_are_429_per_principal(app: TestApp) {
     }
 }
 
-db_test!(without_a_token_the_client_address_counts_and_only_trusted_proxies_name_it);
-async fn without_a_token_the_client_address_counts_and_only_trusted_proxies_name_it(app: TestApp) {
+db_test!(without_a_token_the_client_address_counts_and_only_trusted_proxies_name_it(backend));
+async fn without_a_token_the_client_address_counts_and_only_trusted_proxies_name_it(backend: Backend) {
     let app = TestApp::spawn_with_vars(
-        app.backend,
+        backend,
         &[
             ("RATE_LIMIT_PER_MINUTE", "1"),
             ("TRUSTED_PROXIES", "10.0.0.9, 10.0.0.8"),

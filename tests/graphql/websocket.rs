@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tests::{TestApp, db_test};
+use tests::{Backend, TestApp, db_test};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -201,10 +201,10 @@ async fn close_code(socket: &mut Socket) -> u16 {
     }
 }
 
-db_test!(with_access_control_on_the_socket_needs_a_token_in_connection_init);
-async fn with_access_control_on_the_socket_needs_a_token_in_connection_init(app: TestApp) {
+db_test!(with_access_control_on_the_socket_needs_a_token_in_connection_init(backend));
+async fn with_access_control_on_the_socket_needs_a_token_in_connection_init(backend: Backend) {
     let app = TestApp::spawn_with_vars(
-        app.backend,
+        backend,
         &[("AUTH_JWT_SECRET", super::auth::SECRET)],
         |_| {},
     )
@@ -298,10 +298,10 @@ async fn with_access_control_on_the_socket_needs_a_token_in_connection_init(app:
     }
 }
 
-db_test!(a_subscription_ends_with_unauthenticated_when_its_token_expires);
-async fn a_subscription_ends_with_unauthenticated_when_its_token_expires(app: TestApp) {
+db_test!(a_subscription_ends_with_unauthenticated_when_its_token_expires(backend));
+async fn a_subscription_ends_with_unauthenticated_when_its_token_expires(backend: Backend) {
     let app = TestApp::spawn_with_vars(
-        app.backend,
+        backend,
         &[("AUTH_JWT_SECRET", super::auth::SECRET)],
         |_| {},
     )

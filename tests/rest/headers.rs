@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::json;
-use tests::{TestApp, db_test};
+use tests::{Backend, TestApp, db_test};
 
 fn preflight(path: &str, origin: &str, method: &str) -> Request<Body> {
     Request::builder()
@@ -107,10 +107,8 @@ async fn cors_from_an_unlisted_origin_gets_no_allow_origin(app: TestApp) {
     }
 }
 
-db_test!(cors_follows_the_configuration);
-async fn cors_follows_the_configuration(app: TestApp) {
-    let backend = app.backend;
-    drop(app);
+db_test!(cors_follows_the_configuration(backend));
+async fn cors_follows_the_configuration(backend: Backend) {
     let app = TestApp::spawn_with(backend, |config| {
         config.cors_allowed_origins = vec!["https://app.example".into()];
     })

@@ -8,6 +8,7 @@
 #
 # SERVER_BIN: the binary (default: built with `cargo build -p api` into the target dir).
 # DATABASE_URL: the database (default: a fresh SQLite file in a temporary folder).
+# Every other setting (AUTH_JWT_SECRET, say) passes through the environment to the service.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 
@@ -16,6 +17,8 @@ if [ -z "${SERVER_BIN:-}" ]; then
   target_dir="${CARGO_TARGET_DIR:-$root/target}"
   SERVER_BIN="$target_dir/debug/customers-todos"
 fi
+# The command may run the binary too (e.g. `"$SERVER_BIN" token` to mint a token).
+export SERVER_BIN
 
 scratch="$(mktemp -d)"
 export DATABASE_URL="${DATABASE_URL:-sqlite://$scratch/service.db?mode=rwc}"

@@ -520,9 +520,30 @@ pub fn error_code(body: &Value) -> Option<&str> {
 /// async fn creates_a_customer(app: TestApp) { /* ... */ }
 /// ```
 ///
-/// The body is a plain function, so rustfmt formats it and editors see it whole.
+/// The body is a plain function, so rustfmt formats it and editors see it whole. A test that
+/// starts the app its own way (other settings) takes only the backend, and no app (and no
+/// database) is made for it first:
+///
+/// ```text
+/// db_test!(needs_a_token(backend));
+/// async fn needs_a_token(backend: Backend) { /* TestApp::spawn_with_vars(backend, …) */ }
+/// ```
 #[macro_export]
 macro_rules! db_test {
+    ($name:ident(backend)) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "PostgreSQL: run with --ignored and TEST_DATABASE_URL set"]
+            async fn postgres() {
+                super::$name($crate::Backend::Postgres).await
+            }
+        }
+    };
     ($name:ident) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

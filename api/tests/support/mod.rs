@@ -35,6 +35,26 @@ fn watch_log(stdout: ChildStdout) -> mpsc::Receiver<u16> {
     receiver
 }
 
+/// A token from the binary's own `token` command, signed with `secret` (`args`: `--role …`).
+pub fn mint_token(secret: &str, args: &[&str]) -> String {
+    let output = Command::new(BINARY)
+        .env_clear()
+        .env("AUTH_JWT_SECRET", secret)
+        .arg("token")
+        .args(args)
+        .output()
+        .expect("run the token command");
+    assert!(
+        output.status.success(),
+        "customers-todos token {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("a UTF-8 token")
+        .trim()
+        .to_owned()
+}
+
 /// One running instance on a port it bound itself (port 0, so no other process can take
 /// the port between choosing and binding it); killed if the test ends without stopping it.
 pub struct RunningBinary {

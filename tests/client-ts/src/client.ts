@@ -19,6 +19,18 @@ function env(name: string): string {
 export const GRAPHQL_URL = env('GRAPHQL_URL');
 export const GRAPHQL_WS_URL = env('GRAPHQL_WS_URL');
 
+/** The bearer token every request sends when the service runs with access control on
+ *  (`run.sh` mints an admin token with `customers-todos token`); unset when it is off. */
+export const AUTH_TOKEN: string | undefined = process.env.AUTH_TOKEN || undefined;
+
+/** Who a request is sent as: the run's default token, another token, or no token at all. */
+export type As = { token: string | null };
+const DEFAULT_AS: As = { token: AUTH_TOKEN ?? null };
+
+function authorization(as: As): Record<string, string> {
+  return as.token === null ? {} : { authorization: `Bearer ${as.token}` };
+}
+
 /** An error as the service sends it, with the extensions clients rely on. */
 export interface GraphQLError {
   message: string;
@@ -65,11 +77,21 @@ export interface RawResponse<TResult> {
 export async function post<TResult, TVariables>(
   accept: Accept,
   document: TypedDocumentNode<TResult, TVariables>,
+  ...variables: VariablesArg<TVariables>
+): Promise<RawResponse<TResult>> {
+  return postAs(DEFAULT_AS, accept, document, ...variables);
+}
+
+/** `post`, sent as someone else (another token, or none). */
+export async function postAs<TResult, TVariables>(
+  as: As,
+  accept: Accept,
+  document: TypedDocumentNode<TResult, TVariables>,
   ...[variables]: VariablesArg<TVariables>
 ): Promise<RawResponse<TResult>> {
   const response = await fetch(GRAPHQL_URL, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept },
+    headers: { 'content-type': 'application/json', accept, ...authorization(as) },
     body: JSON.stringify({ query: source(document), variables: variables ?? {} }),
   });
   const text = await response.text();
@@ -83,7 +105,16 @@ export async function request<TResult, TVariables>(
   document: TypedDocumentNode<TResult, TVariables>,
   ...variables: VariablesArg<TVariables>
 ): Promise<GraphQLResponse<TResult>> {
-  const { status, body } = await post('application/json', document, ...variables);
+  return requestAs(DEFAULT_AS, document, ...variables);
+}
+
+/** `request`, sent as someone else. */
+export async function requestAs<TResult, TVariables>(
+  as: As,
+  document: TypedDocumentNode<TResult, TVariables>,
+  ...variables: VariablesArg<TVariables>
+): Promise<GraphQLResponse<TResult>> {
+  const { status, body } = await postAs(as, 'application/json', document, ...variables);
   assert.equal(status, 200, `HTTP ${status}: ${JSON.stringify(body)}`);
   return body;
 }
@@ -93,7 +124,16 @@ export async function execute<TResult, TVariables>(
   document: TypedDocumentNode<TResult, TVariables>,
   ...variables: VariablesArg<TVariables>
 ): Promise<TResult> {
-  const body = await request(document, ...variables);
+  return executeAs(DEFAULT_AS, document, ...variables);
+}
+
+/** `execute`, sent as someone else. */
+export async function executeAs<TResult, TVariables>(
+  as: As,
+  document: TypedDocumentNode<TResult, TVariables>,
+  ...variables: VariablesArg<TVariables>
+): Promise<TResult> {
+  const body = await requestAs(as, document, ...variables);
   assert.equal(body.errors, undefined, `unexpected errors: ${JSON.stringify(body.errors)}`);
   assert.ok(body.data, 'no data in the response');
   return body.data;
@@ -129,13 +169,17 @@ export function uniqueToken(): string {
   return randomUUID().slice(0, 8);
 }
 
-export function wsClient(): Client {
+/** A graphql-transport-ws client; the token goes in the `connection_init` payload, as
+ *  graphql-ws's `connectionParams` sends it. */
+export function wsClient(as: As = DEFAULT_AS, onClosed?: (event: unknown) => void): Client {
   return createClient({
     url: GRAPHQL_WS_URL,
     webSocketImpl: WebSocket,
     lazy: false,
     retryAttempts: 0,
     onNonLazyError: () => {},
+    connectionParams: as.token === null ? undefined : { Authorization: `Bearer ${as.token}` },
+    on: onClosed ? { closed: onClosed } : undefined,
   });
 }
 

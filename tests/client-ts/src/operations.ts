@@ -357,3 +357,27 @@ export const OnTodoChanged = graphql(`
     }
   }
 `);
+
+// ---------------------------------------------------------------- access control
+
+/** What a principal may see of both tables, with exact counts. */
+export const VisibleRows = graphql(`
+  query VisibleRows {
+    customers(first: 100) {
+      totalCount
+      nodes {
+        customerId
+      }
+    }
+    todos(first: 100) {
+      totalCount
+      nodes {
+        todoId
+        customerId
+        customer {
+          customerId
+        }
+      }
+    }
+  }
+`);
