@@ -92,6 +92,26 @@ pub struct Config {
     /// `MAX_BODY_BYTES`: the largest request body accepted.
     #[serde(default = "defaults::max_body_bytes")]
     pub max_body_bytes: usize,
+    /// `METRICS_ENABLED`: serve `GET /metrics` (Prometheus); `false` answers it 404.
+    #[serde(default = "defaults::yes")]
+    pub metrics_enabled: bool,
+    /// `METRICS_TOKEN`: when set, a scrape must send `Authorization: Bearer <METRICS_TOKEN>`.
+    pub metrics_token: Option<crate::auth::Secret>,
+    /// `MAX_IN_FLIGHT_REQUESTS`: the most requests worked on at once; more wait.
+    #[serde(default = "defaults::max_in_flight_requests")]
+    pub max_in_flight_requests: usize,
+    /// `MAX_QUEUED_REQUESTS`: the most requests waiting for a turn; beyond that the answer is
+    /// an immediate 503.
+    #[serde(default = "defaults::max_queued_requests")]
+    pub max_queued_requests: usize,
+    /// `REQUEST_TIMEOUT_SECS`: each request's deadline (waiting for a turn included); past
+    /// it the answer is 503 and its SQL is cancelled (PostgreSQL `statement_timeout`).
+    #[serde(default = "defaults::request_timeout_secs")]
+    pub request_timeout_secs: u64,
+    /// `SHUTDOWN_TIMEOUT_SECS`: how long SIGTERM waits for in-flight requests, change
+    /// events and traces before the process exits anyway.
+    #[serde(default = "defaults::shutdown_timeout_secs")]
+    pub shutdown_timeout_secs: u64,
     /// `DATABASE_URL`, or the seed's `DB_*` variables: where the data lives.
     #[serde(skip)]
     pub database: DatabaseSettings,
@@ -142,6 +162,18 @@ mod defaults {
     }
     pub fn max_body_bytes() -> usize {
         1024 * 1024
+    }
+    pub fn max_in_flight_requests() -> usize {
+        512
+    }
+    pub fn max_queued_requests() -> usize {
+        1024
+    }
+    pub fn request_timeout_secs() -> u64 {
+        30
+    }
+    pub fn shutdown_timeout_secs() -> u64 {
+        30
     }
 }
 
@@ -203,6 +235,22 @@ impl Config {
         }
         if self.db_max_connections.is_none() && self.db_pool_size == Some(0) {
             return fail("DB_POOL_SIZE: must be at least 1");
+        }
+        if self.max_in_flight_requests == 0 {
+            return fail("MAX_IN_FLIGHT_REQUESTS: must be at least 1");
+        }
+        if self.request_timeout_secs == 0 {
+            return fail("REQUEST_TIMEOUT_SECS: must be at least 1");
+        }
+        if self.db_connect_timeout_secs == 0 {
+            return fail("DB_CONNECT_TIMEOUT_SECS: must be at least 1");
+        }
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|token| token.0.trim().is_empty())
+        {
+            return fail("METRICS_TOKEN: must not be empty (unset it to allow every scrape)");
         }
         if self.graphql_default_page_size == 0 {
             return fail("GRAPHQL_DEFAULT_PAGE_SIZE: must be at least 1");
@@ -266,7 +314,12 @@ impl Config {
 const DEFAULT_POOL_SIZE: u32 = 10;
 
 /// The boolean variables, whose values [`normalise_bool`] reads leniently.
-const BOOLEAN_VARIABLES: [&str; 3] = ["DB_ECHO", "RUN_MIGRATIONS", "GRAPHQL_INTROSPECTION"];
+const BOOLEAN_VARIABLES: [&str; 4] = [
+    "DB_ECHO",
+    "RUN_MIGRATIONS",
+    "GRAPHQL_INTROSPECTION",
+    "METRICS_ENABLED",
+];
 
 /// Booleans as people write them in environment files: `true`/`false` in any case, `1`/`0`,
 /// `yes`/`no`, `on`/`off` (the Python seed's `.env` said `True`). Anything else is left for

@@ -1,10 +1,34 @@
-//! Opening the connection pool and bringing the schema up to date.
+//! Opening the connection pool, bringing the schema up to date, and telling operators once
+//! (not once per request) when the database goes away and when it is back.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 use crate::config::Config;
+
+/// Whether the last thing heard from the database was a failure to reach it.
+static OUTAGE: AtomicBool = AtomicBool::new(false);
+
+/// Called where a request found the database unreachable (both protocols' error mapping):
+/// logs the start of an outage once, and counts an acquire timeout in the metrics.
+pub fn unavailable(cause: &DbErr) {
+    crate::metrics::note_database_error(cause);
+    if !OUTAGE.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            error = %cause,
+            "the database is unavailable; requests that need it get 503 until it is back"
+        );
+    }
+}
+
+/// Called whenever the pool opens a connection: ends an outage, with one line.
+fn reachable() {
+    if OUTAGE.swap(false, Ordering::Relaxed) {
+        tracing::info!("the database is reachable again");
+    }
+}
 
 /// Opens the pool described by the configuration.
 ///
@@ -17,6 +41,22 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
         .min_connections(1)
         .connect_timeout(Duration::from_secs(config.db_connect_timeout_secs))
         .acquire_timeout(Duration::from_secs(config.db_connect_timeout_secs))
+        // A request past its deadline is answered 503 and its future dropped; the server
+        // cancels its statement at the same bound, so it cannot hold a connection for ever.
+        .statement_timeout(Duration::from_secs(config.request_timeout_secs))
+        // Every new connection (sea-orm's own `after_connect` runs once per pool).
+        .map_sqlx_postgres_pool_opts(|options| {
+            options.after_connect(|_, _| {
+                reachable();
+                Box::pin(async { Ok(()) })
+            })
+        })
+        .map_sqlx_sqlite_pool_opts(|options| {
+            options.after_connect(|_, _| {
+                reachable();
+                Box::pin(async { Ok(()) })
+            })
+        })
         .sqlx_logging(config.db_echo)
         .sqlx_logging_level(tracing::log::LevelFilter::Info)
         .map_sqlx_sqlite_opts(|options| {

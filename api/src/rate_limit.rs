@@ -129,8 +129,11 @@ pub async fn limit(State(limits): State<RateLimits>, request: Request, next: Nex
 fn too_many(request: &Request, limit: HeaderValue, wait: Duration) -> Response {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let path = request.uri().path();
+    crate::metrics::rejected(crate::metrics::Rejection::RateLimited);
     let mut response = if path.starts_with("/graphql") || path == "/schema.graphql" {
-        let body = json!({ "errors": [{ "message": "Too many requests; retry later", "extensions": { "code": "RATE_LIMITED" } }] });
+        let code = crate::graphql::Code::RateLimited;
+        crate::metrics::graphql_error(code);
+        let body = json!({ "errors": [{ "message": "Too many requests; retry later", "extensions": { "code": code.as_str() } }] });
         (
             StatusCode::TOO_MANY_REQUESTS,
             [(header::CONTENT_TYPE, "application/json")],

@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, header};
@@ -13,18 +14,20 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::admission::{self, Admission};
 use crate::auth;
 use crate::config::Config;
 use crate::events::{EventRelay, Events, EventsError};
 use crate::graphql::DocumentCache;
 use crate::rate_limit::{self, RateLimits};
+use crate::shutdown::Shutdown;
 use crate::state::AppState;
 use crate::telemetry::{NoFailureLine, RequestSpan, ResponseLine};
 use crate::write::Writer;
-use crate::{database, graphql, health, rest, ui};
+use crate::{database, deadline, graphql, health, metrics, rest, ui};
 
 /// How long shutdown waits for the pool to close its connections.
-const POOL_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const POOL_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why the service could not start; `main` prints it as one line.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +79,8 @@ pub fn state_with_events(db: DatabaseConnection, config: Config, events: Events)
         events,
         writer,
         documents: Arc::new(documents),
+        admission: Admission::new(config.max_in_flight_requests, config.max_queued_requests),
+        shutdown: Shutdown::default(),
         config: Arc::new(config),
     }
 }
@@ -114,6 +119,7 @@ fn cors(config: &Config) -> CorsLayer {
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let config = state.config.clone();
+    let admission = state.admission.clone();
     // The API routes run as the request's principal; probes and documentation pages need
     // none.
     let api = Router::new()
@@ -135,12 +141,24 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(health::router())
+        .merge(metrics::router(config.metrics_enabled))
         .merge(ui::router())
         .fallback(rest::not_found)
         .method_not_allowed_fallback(rest::method_not_allowed)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(cors(&config))
+        // Outermost first: the deadline counts the wait for a turn, and the metrics see
+        // every answer, the 503s of both included.
+        .layer(axum::middleware::from_fn_with_state(
+            admission,
+            admission::admit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Duration::from_secs(config.request_timeout_secs),
+            deadline::enforce,
+        ))
+        .layer(axum::middleware::from_fn(metrics::track_requests))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()
@@ -158,6 +176,8 @@ pub struct Application {
     router: Router,
     db: DatabaseConnection,
     relay: EventRelay,
+    shutdown: Shutdown,
+    shutdown_timeout: Duration,
 }
 
 impl Application {
@@ -165,6 +185,7 @@ impl Application {
     /// (listening on PostgreSQL before the first request can write), and binds the socket
     /// (port 0 picks a free one, as the tests do).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        metrics::init();
         match config.access.describe() {
             Some(mode) => tracing::info!(mode, "access control on"),
             None => tracing::warn!(
@@ -188,12 +209,17 @@ impl Application {
         let (events, relay) = crate::events::start(&db)
             .await
             .map_err(StartupError::Events)?;
-        let router = app(state_with_events(db.clone(), config, events));
+        let shutdown_timeout = Duration::from_secs(config.shutdown_timeout_secs);
+        let state = state_with_events(db.clone(), config, events);
+        let shutdown = state.shutdown.clone();
+        let router = app(state);
         Ok(Self {
             listener,
             router,
             db,
             relay,
+            shutdown,
+            shutdown_timeout,
         })
     }
 
@@ -202,29 +228,74 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish, sends the
-    /// change events they queued and stops the event listener (bounded), and closes the pool.
+    /// Serves until `shutdown` completes, then stops within `SHUTDOWN_TIMEOUT_SECS`: stops
+    /// accepting, tells every WebSocket client it is going away (1001), lets in-flight
+    /// requests finish, sends the change events they queued, stops the event listener and
+    /// closes the pool. Whatever is still running at the bound is abandoned, with a warning.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
-        axum::serve(
+        let (stop_began, began) = tokio::sync::oneshot::channel();
+        let sockets = self.shutdown.clone();
+        let signal = async move {
+            shutdown.await;
+            // Sockets close at once, while the server drains the HTTP requests.
+            sockets.begin();
+            let _ = stop_began.send(tokio::time::Instant::now());
+        };
+        let serving = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await?;
-        tracing::info!("stopped accepting; closing the database pool");
-        self.relay.stop().await;
+        .with_graceful_shutdown(signal);
+        let timeout = self.shutdown_timeout;
+        let mut began = std::pin::pin!(began);
+        let mut serving = std::pin::pin!(serving.into_future());
+        // Until the signal, serve; after it, give the drain until the deadline.
+        let deadline = tokio::select! {
+            served = &mut serving => {
+                served?;
+                tokio::time::Instant::now() + timeout
+            }
+            Ok(at) = &mut began => {
+                let deadline = at + timeout;
+                match tokio::time::timeout_at(deadline, &mut serving).await {
+                    Ok(served) => served?,
+                    Err(_) => tracing::warn!(
+                        timeout_secs = timeout.as_secs(),
+                        "in-flight requests did not finish within SHUTDOWN_TIMEOUT_SECS; \
+                         abandoning them"
+                    ),
+                }
+                deadline
+            }
+        };
+        tracing::info!("stopped accepting; closing sockets, the event relay and the pool");
+        let open = self.shutdown.open_sockets();
+        if tokio::time::timeout_at(deadline, self.shutdown.sockets_closed())
+            .await
+            .is_err()
+        {
+            tracing::warn!(open, "WebSocket connections did not close in time");
+        }
+        if tokio::time::timeout_at(deadline, self.relay.stop())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the change-event relay did not stop in time");
+        }
         // Bounded: a pool whose bookkeeping lost a connection (seen with sqlx 0.9 after
         // connections were closed on release) would otherwise wait forever.
-        match tokio::time::timeout(POOL_CLOSE_TIMEOUT, self.db.close()).await {
+        let pool_deadline = deadline.min(tokio::time::Instant::now() + POOL_CLOSE_TIMEOUT);
+        match tokio::time::timeout_at(pool_deadline, self.db.close()).await {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::warn!(%error, "closing the database pool"),
             Err(_) => tracing::warn!("the database pool did not close in time; exiting anyway"),
         }
+        tracing::info!("stopped");
         Ok(())
     }
 }

@@ -5,9 +5,11 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use sea_orm::DatabaseConnection;
 
+use crate::admission::Admission;
 use crate::config::Config;
 use crate::events::Events;
 use crate::graphql::{ApiSchema, DocumentCache};
+use crate::shutdown::Shutdown;
 use crate::write::Writer;
 
 /// The application state handed to every route.
@@ -25,6 +27,10 @@ pub struct AppState {
     pub documents: Arc<DocumentCache>,
     /// The settings read at start-up.
     pub config: Arc<Config>,
+    /// The bounds on requests in flight and waiting (SPEC 4.2), shared by every request.
+    pub admission: Admission,
+    /// The graceful stop, as WebSocket connections hear of it.
+    pub shutdown: Shutdown,
 }
 
 impl FromRef<AppState> for DatabaseConnection {

@@ -501,23 +501,24 @@ async fn each_replica_delivers_relayed_changes_only_to_subscribers_allowed_to_re
     // On B: a customer-role subscriber to all todos and all customers (no argument
     // narrows them: the role does), and an admin subscriber as the control.
     let mut my_todos = b
-        .subscribe_as(Some(&my_token), "subscription { todoChanged { kind todoId \
-             todo { todoId task status customerId } } }")
+        .subscribe_as(
+            Some(&my_token),
+            "subscription { todoChanged { kind todoId \
+             todo { todoId task status customerId } } }",
+        )
         .await;
-    let mut my_customers = b
-        .subscribe_as(Some(&my_token), CUSTOMER_CHANGED)
-        .await;
+    let mut my_customers = b.subscribe_as(Some(&my_token), CUSTOMER_CHANGED).await;
     let mut admin_todos = b
         .subscribe("subscription { todoChanged { kind todoId todo { customerId } } }")
         .await;
-    until_live(&mut [&mut my_todos, &mut admin_todos], "todoChanged", |attempt| {
-        let (a, me_id) = (&a, me_id.clone());
-        async move {
-            a.create_todo(&format!("warm-up {attempt}"), &me_id)
-                .await["id"]
-                .clone()
-        }
-    })
+    until_live(
+        &mut [&mut my_todos, &mut admin_todos],
+        "todoChanged",
+        |attempt| {
+            let (a, me_id) = (&a, me_id.clone());
+            async move { a.create_todo(&format!("warm-up {attempt}"), &me_id).await["id"].clone() }
+        },
+    )
     .await;
     until_live(&mut [&mut my_customers], "customerChanged", |attempt| {
         let (a, me) = (&a, me.clone());
@@ -526,14 +527,32 @@ async fn each_replica_delivers_relayed_changes_only_to_subscribers_allowed_to_re
             a.rest(
                 reqwest::Method::PUT,
                 &format!("/v1/customers/{id}"),
-                Some(json!({ "first_name": format!("Me {attempt}"), "last_name": "Test",
-                             "email": "me@example.com" })),
+                Some(
+                    json!({ "first_name": format!("Me {attempt}"), "last_name": "Test",
+                             "email": "me@example.com" }),
+                ),
             )
             .await["customer_id"]
                 .clone()
         }
     })
     .await;
+    // The customer events matched by id only, and a late echo of the customer's creation
+    // would have matched too: consume everything up to one change only this point makes.
+    a.rest(
+        reqwest::Method::PUT,
+        &format!("/v1/customers/{me_id}"),
+        Some(json!({ "first_name": "Marker", "last_name": "Test", "email": "me@example.com" })),
+    )
+    .await;
+    assert!(
+        my_customers
+            .skip_until(EVENT_TIMEOUT, |data| {
+                data["customerChanged"]["customer"]["firstName"] == "Marker"
+            })
+            .await,
+        "the marker change reached the customer's subscriber"
+    );
 
     // Through A, as admin: the other customer's rows change first, then mine.
     let theirs = a.create_todo("Theirs", other_id).await;
@@ -555,7 +574,9 @@ async fn each_replica_delivers_relayed_changes_only_to_subscribers_allowed_to_re
         .rest(
             reqwest::Method::PUT,
             &format!("/v1/customers/{me_id}"),
-            Some(json!({ "first_name": "Still me", "last_name": "Test", "email": "me@example.com" })),
+            Some(
+                json!({ "first_name": "Still me", "last_name": "Test", "email": "me@example.com" }),
+            ),
         )
         .await;
 
@@ -576,7 +597,10 @@ async fn each_replica_delivers_relayed_changes_only_to_subscribers_allowed_to_re
         let mut seen = Vec::new();
         for _ in 0..4 {
             let event = admin_todos.next_event().await;
-            seen.push((event["todoChanged"]["kind"].clone(), event["todoChanged"]["todoId"].clone()));
+            seen.push((
+                event["todoChanged"]["kind"].clone(),
+                event["todoChanged"]["todoId"].clone(),
+            ));
         }
         seen
     };

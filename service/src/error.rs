@@ -245,9 +245,11 @@ fn sqlx_is_unavailable(error: &sqlx::Error) -> bool {
 }
 
 /// PostgreSQL SQLSTATEs of class 08 (connection exception), 53300 (too many connections),
-/// 57P01–57P03 (the server is shutting down, crashed, or not accepting connections yet).
+/// 57014 (cancelled by `statement_timeout`, which is the request's deadline), 57P01–57P03
+/// (the server is shutting down, crashed, or not accepting connections yet).
 fn postgres_unavailable(sqlstate: &str) -> bool {
-    sqlstate.starts_with("08") || matches!(sqlstate, "53300" | "57P01" | "57P02" | "57P03")
+    sqlstate.starts_with("08")
+        || matches!(sqlstate, "53300" | "57014" | "57P01" | "57P02" | "57P03")
 }
 
 /// SQLite's primary result codes 5 (`SQLITE_BUSY`) and 6 (`SQLITE_LOCKED`), under any
@@ -299,10 +301,12 @@ mod tests {
 
     #[test]
     fn codes_decide_for_server_errors() {
-        for sqlstate in ["08006", "08001", "53300", "57P01", "57P02", "57P03"] {
+        for sqlstate in [
+            "08006", "08001", "53300", "57014", "57P01", "57P02", "57P03",
+        ] {
             assert!(postgres_unavailable(sqlstate), "{sqlstate}");
         }
-        for sqlstate in ["23505", "42P01", "40001", "57014"] {
+        for sqlstate in ["23505", "42P01", "40001"] {
             assert!(!postgres_unavailable(sqlstate), "{sqlstate}");
         }
         for code in ["5", "261", "517", "6", "262"] {

@@ -110,7 +110,9 @@ async fn without_a_token_the_api_answers_401_and_the_probes_and_docs_do_not(back
     assert_eq!(app.send(request).await.status, StatusCode::OK);
 }
 
-db_test!(bad_tokens_are_401_invalid_token_and_say_nothing_about_why(backend));
+db_test!(bad_tokens_are_401_invalid_token_and_say_nothing_about_why(
+    backend
+));
 async fn bad_tokens_are_401_invalid_token_and_say_nothing_about_why(backend: Backend) {
     let app = app_with(
         backend,
@@ -278,7 +280,9 @@ async fn the_token_decides_the_role_on_rest_and_graphql(backend: Backend) {
 }
 
 db_test!(claims_can_live_under_a_namespace_and_anonymous_requests_can_have_a_role(backend));
-async fn claims_can_live_under_a_namespace_and_anonymous_requests_can_have_a_role(backend: Backend) {
+async fn claims_can_live_under_a_namespace_and_anonymous_requests_can_have_a_role(
+    backend: Backend,
+) {
     const NAMESPACE: &str = "https://customers-todos.example/claims";
     let app = app_with(
         backend,
@@ -378,12 +382,9 @@ async fn public_keys_of_every_supported_type_verify_their_tokens_and_only_theirs
             _ => EncodingKey::from_ed_pem(&private),
         }
         .expect("a signing key");
-        let app = TestApp::spawn_with_vars(
-            backend,
-            &[("AUTH_JWT_PUBLIC_KEY_FILE", &public)],
-            |_| {},
-        )
-        .await;
+        let app =
+            TestApp::spawn_with_vars(backend, &[("AUTH_JWT_PUBLIC_KEY_FILE", &public)], |_| {})
+                .await;
         for algorithm in algorithms {
             let token = encode(&Header::new(algorithm), &claims, &key).expect("a token");
             let response = call(&app, "GET", "/v1/customers", Some(&bearer(&token)), None).await;
@@ -501,7 +502,9 @@ fn jwk_and_token(name: &str, kid: &str) -> (Value, String) {
     (serde_json::to_value(jwk).expect("JSON"), bearer(&token))
 }
 
-db_test!(a_jwks_is_fetched_at_start_up_and_again_when_keys_rotate(backend));
+db_test!(a_jwks_is_fetched_at_start_up_and_again_when_keys_rotate(
+    backend
+));
 async fn a_jwks_is_fetched_at_start_up_and_again_when_keys_rotate(backend: Backend) {
     let (jwk_a, token_a) = jwk_and_token("ec", "key-a");
     let (jwk_b, token_b) = jwk_and_token("ed25519", "key-b");

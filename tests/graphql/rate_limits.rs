@@ -98,7 +98,9 @@ async fn requests_over_the_limit_are_429_per_principal(backend: Backend) {
 }
 
 db_test!(without_a_token_the_client_address_counts_and_only_trusted_proxies_name_it(backend));
-async fn without_a_token_the_client_address_counts_and_only_trusted_proxies_name_it(backend: Backend) {
+async fn without_a_token_the_client_address_counts_and_only_trusted_proxies_name_it(
+    backend: Backend,
+) {
     let app = TestApp::spawn_with_vars(
         backend,
         &[

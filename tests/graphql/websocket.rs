@@ -203,12 +203,9 @@ async fn close_code(socket: &mut Socket) -> u16 {
 
 db_test!(with_access_control_on_the_socket_needs_a_token_in_connection_init(backend));
 async fn with_access_control_on_the_socket_needs_a_token_in_connection_init(backend: Backend) {
-    let app = TestApp::spawn_with_vars(
-        backend,
-        &[("AUTH_JWT_SECRET", super::auth::SECRET)],
-        |_| {},
-    )
-    .await;
+    let app =
+        TestApp::spawn_with_vars(backend, &[("AUTH_JWT_SECRET", super::auth::SECRET)], |_| {})
+            .await;
     let address = serve(&app).await;
     let bad = super::auth::token_with(
         "a different secret, 32 bytes long",
@@ -300,12 +297,9 @@ async fn with_access_control_on_the_socket_needs_a_token_in_connection_init(back
 
 db_test!(a_subscription_ends_with_unauthenticated_when_its_token_expires(backend));
 async fn a_subscription_ends_with_unauthenticated_when_its_token_expires(backend: Backend) {
-    let app = TestApp::spawn_with_vars(
-        backend,
-        &[("AUTH_JWT_SECRET", super::auth::SECRET)],
-        |_| {},
-    )
-    .await;
+    let app =
+        TestApp::spawn_with_vars(backend, &[("AUTH_JWT_SECRET", super::auth::SECRET)], |_| {})
+            .await;
     let address = serve(&app).await;
     let expires = chrono::Utc::now().timestamp() + 2;
     let short = super::auth::token_with(

@@ -1,4 +1,6 @@
 //! End-to-end tests of how the service is run: migrations, probes, configuration, docs.
 
+mod limits;
+mod metrics;
 mod migrations;
 mod probes;

@@ -340,6 +340,12 @@ impl TestApp {
         }
     }
 
+    /// The URL of the app's database, for tests that open a connection of their own (to
+    /// hold a lock, say).
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
     /// How many SQL statements the app has run so far.
     pub fn statement_count(&self) -> usize {
         self.statements.load(Ordering::SeqCst)

@@ -193,6 +193,9 @@ fn unauthorized(request: &Request, refusal: Refusal) -> Response {
     };
     let path = request.uri().path();
     let mut response = if path.starts_with("/graphql") || path == "/schema.graphql" {
+        // (A REST 401 is counted where it is written, in `RestError`.)
+        crate::metrics::rejected(crate::metrics::Rejection::Unauthenticated);
+        crate::metrics::graphql_error(crate::graphql::Code::Unauthenticated);
         let message = match refusal {
             Refusal::Missing => "Authentication required: send Authorization: Bearer <token>",
             Refusal::Invalid => "The bearer token is not valid",
@@ -207,7 +210,8 @@ fn unauthorized(request: &Request, refusal: Refusal) -> Response {
         } else {
             "application/json"
         };
-        let body = json!({ "errors": [{ "message": message, "extensions": { "code": "UNAUTHENTICATED" } }] });
+        let code = crate::graphql::Code::Unauthenticated.as_str();
+        let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
         (
             StatusCode::UNAUTHORIZED,
             [(header::CONTENT_TYPE, content_type)],

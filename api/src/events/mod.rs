@@ -15,8 +15,13 @@
 mod relay;
 mod wire;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures::Stream;
 use service::customer::Customer;
 use service::todo::Todo;
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc};
 
 pub use relay::{APPLICATION_NAME, CHANNEL, EventRelay, EventsError, start};
@@ -78,11 +83,46 @@ pub(crate) enum Change {
     Todo(TodoEvent),
 }
 
+/// What happened to this process's events so far, counted where it happens (for the
+/// `change_events_*` metrics).
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    published: AtomicU64,
+    dropped: AtomicU64,
+}
+
+impl Tally {
+    /// An event left for its subscribers (in-process, or through `pg_notify`).
+    pub(crate) fn published(&self) {
+        self.published.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `count` events that some subscriber will never get.
+    pub(crate) fn dropped(&self, count: u64) {
+        self.dropped.fetch_add(count, Ordering::Relaxed);
+    }
+}
+
+/// A snapshot of this process's subscriptions and change events, for `/metrics`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EventCounts {
+    /// Open subscriptions (customer and todo changes).
+    pub subscriptions: usize,
+    /// Events published after a write committed: delivered in-process (SQLite) or sent with
+    /// `pg_notify` (PostgreSQL).
+    pub published: u64,
+    /// Events lost: not sent (the queue was full, the relay had stopped, `pg_notify`
+    /// failed), or skipped by a subscriber too slow to keep up (one per subscriber and
+    /// event).
+    pub dropped: u64,
+}
+
 /// The local broadcast channels that subscriptions read.
 #[derive(Clone, Debug)]
 pub(crate) struct Hub {
     customers: broadcast::Sender<CustomerEvent>,
     todos: broadcast::Sender<TodoEvent>,
+    tally: Arc<Tally>,
 }
 
 impl Hub {
@@ -90,7 +130,13 @@ impl Hub {
         Self {
             customers: broadcast::channel(CHANNEL_CAPACITY).0,
             todos: broadcast::channel(CHANNEL_CAPACITY).0,
+            tally: Arc::default(),
         }
+    }
+
+    /// The counts shared with the relay's tasks.
+    pub(crate) fn tally(&self) -> Arc<Tally> {
+        Arc::clone(&self.tally)
     }
 
     /// Hands the event to every current subscriber without waiting for any of them;
@@ -166,28 +212,55 @@ impl Events {
     fn publish(&self, change: Change) {
         let Some(outbox) = &self.outbox else {
             self.hub.deliver(change);
+            self.hub.tally.published();
             return;
         };
+        // Counted as published once `pg_notify` has sent it (the relay's publisher).
         match outbox.try_send(change) {
             Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => tracing::warn!(
-                capacity = OUTBOX_CAPACITY,
-                "too many change events wait for pg_notify; one was dropped"
-            ),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.hub.tally.dropped(1);
+                tracing::warn!(
+                    capacity = OUTBOX_CAPACITY,
+                    "too many change events wait for pg_notify; one was dropped"
+                );
+            }
             Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.hub.tally.dropped(1);
                 tracing::warn!("the change-event relay has stopped; an event was dropped");
             }
         }
     }
 
-    /// A new subscription to customer changes.
+    /// A new subscription to customer changes: every later event, in order; a subscriber
+    /// that falls more than the channel's capacity behind skips what it missed (counted as
+    /// dropped).
+    pub fn customer_changes(&self) -> impl Stream<Item = CustomerEvent> + Send + 'static {
+        skipping(self.hub.customers.subscribe(), self.hub.tally())
+    }
+
+    /// A new subscription to todo changes; see [`Events::customer_changes`].
+    pub fn todo_changes(&self) -> impl Stream<Item = TodoEvent> + Send + 'static {
+        skipping(self.hub.todos.subscribe(), self.hub.tally())
+    }
+
+    /// A raw receiver of customer changes, for tests that watch what is published.
     pub fn subscribe_customers(&self) -> broadcast::Receiver<CustomerEvent> {
         self.hub.customers.subscribe()
     }
 
-    /// A new subscription to todo changes.
+    /// A raw receiver of todo changes; see [`Events::subscribe_customers`].
     pub fn subscribe_todos(&self) -> broadcast::Receiver<TodoEvent> {
         self.hub.todos.subscribe()
+    }
+
+    /// This process's subscriptions and change events so far.
+    pub fn counts(&self) -> EventCounts {
+        EventCounts {
+            subscriptions: self.customer_subscribers() + self.todo_subscribers(),
+            published: self.hub.tally.published.load(Ordering::Relaxed),
+            dropped: self.hub.tally.dropped.load(Ordering::Relaxed),
+        }
     }
 
     /// How many subscriptions to customer changes are open in this process: once a
@@ -202,4 +275,23 @@ impl Events {
     pub fn todo_subscribers(&self) -> usize {
         self.hub.todos.receiver_count()
     }
+}
+
+/// A broadcast receiver as a stream that skips, and counts, what a slow subscriber missed.
+fn skipping<T: Clone + Send + 'static>(
+    receiver: broadcast::Receiver<T>,
+    tally: Arc<Tally>,
+) -> impl Stream<Item = T> + Send + 'static {
+    futures::stream::unfold((receiver, tally), |(mut receiver, tally)| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(event) => return Some((event, (receiver, tally))),
+                Err(RecvError::Lagged(skipped)) => {
+                    tally.dropped(skipped);
+                    tracing::warn!(skipped, "a slow subscriber skipped change events");
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    })
 }

@@ -11,6 +11,7 @@
 //!   that has run `LISTEN` on [`CHANNEL`], and broadcasts each notification to the local
 //!   subscribers, reading the row back first when it did not fit in the payload.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::{PgListener, PgNotification, PgPool, PgPoolOptions};
@@ -20,7 +21,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::wire::Notice;
-use super::{Change, CustomerEvent, Events, Hub, OUTBOX_CAPACITY, TodoEvent};
+use super::{Change, CustomerEvent, Events, Hub, OUTBOX_CAPACITY, Tally, TodoEvent};
 
 /// The notification channel. `NOTIFY` is scoped to one database, so services on different
 /// databases of the same server do not hear each other.
@@ -103,7 +104,7 @@ pub async fn start(db: &DatabaseConnection) -> Result<(Events, EventRelay), Even
     let (outbox, queue) = mpsc::channel(OUTBOX_CAPACITY);
     let (stop, stopped) = watch::channel(false);
     let tasks = vec![
-        tokio::spawn(publish(pool, queue, stopped.clone())),
+        tokio::spawn(publish(pool, queue, hub.tally(), stopped.clone())),
         tokio::spawn(listen(
             listener,
             listener_pool.clone(),
@@ -162,6 +163,7 @@ async fn stop_requested(stopped: &mut watch::Receiver<bool>) {
 async fn publish(
     pool: PgPool,
     mut queue: mpsc::Receiver<Change>,
+    tally: Arc<Tally>,
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut stopping = false;
@@ -180,8 +182,12 @@ async fn publish(
             }
         };
         let Some(change) = change else { break };
-        if let Err(error) = notify(&pool, &change).await {
-            tracing::error!(%error, "a change event was not sent to subscribers");
+        match notify(&pool, &change).await {
+            Ok(()) => tally.published(),
+            Err(error) => {
+                tally.dropped(1);
+                tracing::error!(%error, "a change event was not sent to subscribers");
+            }
         }
     }
 }

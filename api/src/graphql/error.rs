@@ -27,11 +27,34 @@ pub enum Code {
     Unauthenticated,
     /// The principal's role lacks the right for this operation.
     Forbidden,
+    /// Over `RATE_LIMIT_PER_MINUTE`; retry after `Retry-After` seconds.
+    RateLimited,
     /// A bug or an operator problem; details are in the log under the error's id.
     Internal,
 }
 
 impl Code {
+    /// Every code, for metrics that list them all from the start.
+    pub const ALL: [Self; 12] = [
+        Self::BadUserInput,
+        Self::NotFound,
+        Self::Conflict,
+        Self::ParseFailed,
+        Self::ValidationFailed,
+        Self::QueryTooComplex,
+        Self::ServiceUnavailable,
+        Self::PersistedQueryNotFound,
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::RateLimited,
+        Self::Internal,
+    ];
+
+    /// The code spelled `text`, if it is one of ours.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.as_str() == text)
+    }
+
     /// The wire spelling.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -45,6 +68,7 @@ impl Code {
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::Forbidden => "FORBIDDEN",
+            Self::RateLimited => "RATE_LIMITED",
             Self::Internal => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -125,8 +149,8 @@ pub fn from_service(error: &ServiceError) -> GqlError {
             GqlError::new("Not enough permissions for this operation")
                 .extend_with(move |_, extensions| extensions.set("code", code))
         }
-        ServiceError::Unavailable(_) => {
-            tracing::warn!(error = ?error, "database unavailable");
+        ServiceError::Unavailable(cause) => {
+            crate::database::unavailable(cause);
             GqlError::new("The service is temporarily unavailable; retry later").extend_with(
                 |_, extensions| extensions.set("code", Code::ServiceUnavailable.as_str()),
             )

@@ -134,18 +134,31 @@ fn respond(format: Format, response: BatchResponse) -> Response {
             status = StatusCode::BAD_REQUEST;
             serde_json::to_vec(&json!({ "errors": single.errors }))
         }
+        (BatchResponse::Single(single), _) if is_unavailable(single) => {
+            status = StatusCode::SERVICE_UNAVAILABLE;
+            serde_json::to_vec(&response)
+        }
         _ => serde_json::to_vec(&response),
     };
     match body {
-        Ok(body) => (
-            status,
-            [
-                (header::CONTENT_TYPE, format.content_type()),
-                (header::VARY, HeaderValue::from_static("accept")),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok(body) => {
+            let mut response = (
+                status,
+                [
+                    (header::CONTENT_TYPE, format.content_type()),
+                    (header::VARY, HeaderValue::from_static("accept")),
+                ],
+                body,
+            )
+                .into_response();
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(crate::unavailable::RETRY_AFTER_SECS),
+                );
+            }
+            response
+        }
         Err(error) => {
             tracing::error!(%error, "serialising a GraphQL response");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -163,7 +176,18 @@ fn is_request_error(response: &async_graphql::Response) -> bool {
 }
 
 fn is_persisted_query_not_found(response: &async_graphql::Response) -> bool {
-    let code = async_graphql::Value::from(Code::PersistedQueryNotFound.as_str());
+    has_code(response, Code::PersistedQueryNotFound)
+}
+
+/// Whether the database being unavailable left the whole response without data: then the
+/// HTTP status says so too (503 with `Retry-After`, SPEC 4.2), so that load balancers and
+/// retrying clients see it without reading the body.
+fn is_unavailable(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null && has_code(response, Code::ServiceUnavailable)
+}
+
+fn has_code(response: &async_graphql::Response, code: Code) -> bool {
+    let code = async_graphql::Value::from(code.as_str());
     response.errors.iter().any(|error| {
         error
             .extensions

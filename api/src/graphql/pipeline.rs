@@ -17,6 +17,7 @@ use futures::stream::{self, BoxStream};
 use super::documents::{DocumentCache, Prepared};
 use super::error::Code;
 use super::input::{coerce_variables, leave_out, selected_operation};
+use crate::metrics::OperationTimer;
 
 fn with_code(mut error: ServerError, code: Code) -> ServerError {
     let extensions = error.extensions.get_or_insert_with(Default::default);
@@ -69,6 +70,7 @@ async fn prepare<E: Executor>(
     executor: &E,
     documents: &DocumentCache,
     request: &mut Request,
+    timer: &mut OperationTimer,
 ) -> Result<(), Vec<ServerError>> {
     let Prepared {
         mut document,
@@ -76,6 +78,7 @@ async fn prepare<E: Executor>(
     } = documents.prepare(request)?;
     let missing = match selected_operation(&document, request.operation_name.as_deref()) {
         Some((name, operation)) => {
+            timer.identify(operation.ty, name.map(|name| name.as_str()));
             let missing = coerce_variables(documents.inputs(), operation, &request.variables)?;
             let nulls = analysis.null_errors(name, &request.variables);
             if !nulls.is_empty() {
@@ -100,16 +103,19 @@ async fn prepare<E: Executor>(
     Ok(())
 }
 
-/// Runs one request and gives every error a code.
+/// Runs one request, gives every error a code, and times it for the metrics.
 pub async fn execute<E: Executor>(
     executor: &E,
     documents: &DocumentCache,
     mut request: Request,
 ) -> Response {
-    match prepare(executor, documents, &mut request).await {
+    let mut timer = OperationTimer::start();
+    let response = match prepare(executor, documents, &mut request, &mut timer).await {
         Ok(()) => coded(executor.execute(request).await),
         Err(errors) => coded(Response::from_errors(errors)),
-    }
+    };
+    timer.finish();
+    response
 }
 
 /// Runs a single or batched request and gives every error a code.
@@ -149,25 +155,51 @@ impl<E: Executor> CodedExecutor<E> {
     }
 }
 
-/// Gives every error of a response that has none a code; one that is nobody's known
-/// failure is masked, and logged under the id the client gets.
+/// Gives every error of a response that has none a code (one that is nobody's known
+/// failure is masked, and logged under the id the client gets), and counts the response's
+/// errors by code for the metrics.
 fn coded(mut response: Response) -> Response {
+    if response.errors.is_empty() {
+        return response;
+    }
     response.errors = std::mem::take(&mut response.errors)
         .into_iter()
         .map(|error| {
-            let has_code = error
+            let code = error
                 .extensions
                 .as_ref()
-                .is_some_and(|extensions| extensions.get("code").is_some());
-            if has_code {
+                .and_then(|extensions| extensions.get("code"));
+            if let Some(code) = code {
+                // Every code set in this crate is a `Code`.
+                if let async_graphql::Value::String(code) = code
+                    && let Some(code) = Code::parse(code)
+                {
+                    crate::metrics::graphql_error(code);
+                }
                 return error;
             }
             match code_after_parse(&error) {
-                Code::Internal => masked(error),
-                code => with_code(error, code),
+                Code::Internal => {
+                    crate::metrics::graphql_error(Code::Internal);
+                    masked(error)
+                }
+                code => {
+                    crate::metrics::graphql_error(code);
+                    with_code(error, code)
+                }
             }
         })
         .collect();
+    let forbidden = async_graphql::Value::from(Code::Forbidden.as_str());
+    if response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            == Some(&forbidden)
+    }) {
+        crate::metrics::rejected(crate::metrics::Rejection::Forbidden);
+    }
     response
 }
 
@@ -198,7 +230,9 @@ impl<E: Executor> Executor for CodedExecutor<E> {
         let inner = self.inner.clone();
         let documents = Arc::clone(&self.documents);
         stream::once(async move {
-            match prepare(&inner, &documents, &mut request).await {
+            // A subscription's lifetime is not an operation's duration: not timed.
+            let mut untimed = OperationTimer::start();
+            match prepare(&inner, &documents, &mut request, &mut untimed).await {
                 Ok(()) => inner
                     .execute_stream(request, session_data)
                     .map(coded)

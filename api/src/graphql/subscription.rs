@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, ErrorExtensions, Result, SimpleObject, Subscription};
 use futures::Stream;
-use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::customer::Customer;
 use super::error::Code;
@@ -31,21 +30,6 @@ pub struct TodoChange {
     pub todo_id: i32,
     /// The todo after the change; null when it was deleted.
     pub todo: Option<Todo>,
-}
-
-/// Turns a broadcast receiver into a stream that skips what a slow client missed.
-fn events<T: Clone + Send + 'static>(receiver: broadcast::Receiver<T>) -> impl Stream<Item = T> {
-    futures::stream::unfold(receiver, |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(event) => return Some((event, receiver)),
-                Err(RecvError::Lagged(skipped)) => {
-                    tracing::warn!(skipped, "a slow subscriber skipped change events");
-                }
-                Err(RecvError::Closed) => return None,
-            }
-        }
-    })
 }
 
 /// Ends `stream` when the subscriber's token expires, with an `UNAUTHENTICATED` error as its
@@ -96,9 +80,9 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = Result<CustomerChange>>> {
         let own = viewer(ctx)?.own_customer();
-        let receiver = ctx.data::<Events>()?.subscribe_customers();
+        let changes = ctx.data::<Events>()?.customer_changes();
         // A customer principal hears only of its own row (SPEC 5.2).
-        let changes = futures::StreamExt::filter_map(events(receiver), move |event| {
+        let changes = futures::StreamExt::filter_map(changes, move |event| {
             let change = own
                 .is_none_or(|own| own == event.customer_id)
                 .then(|| CustomerChange {
@@ -119,14 +103,14 @@ impl SubscriptionRoot {
         customer_id: Option<i32>,
     ) -> Result<impl Stream<Item = Result<TodoChange>>> {
         let own = viewer(ctx)?.own_customer();
-        let receiver = ctx.data::<Events>()?.subscribe_todos();
+        let changes = ctx.data::<Events>()?.todo_changes();
         // A customer principal hears only of todos linked to it (after the change; before it,
         // for a delete), whatever it asked for.
         let wanted = move |event: &crate::events::TodoEvent| {
             (customer_id.is_none() || event.customer_id == customer_id)
                 && own.is_none_or(|own| event.customer_id == Some(own))
         };
-        let changes = futures::StreamExt::filter_map(events(receiver), move |event| {
+        let changes = futures::StreamExt::filter_map(changes, move |event| {
             let change = wanted(&event).then(|| TodoChange {
                 kind: event.kind,
                 todo_id: event.todo_id,

@@ -16,10 +16,15 @@ use futures::{SinkExt, StreamExt};
 
 use super::pipeline::CodedExecutor;
 use crate::auth::Auth;
+use crate::shutdown::Shutdown;
 use crate::state::AppState;
 
 /// The close code of a refused `connection_init` (graphql-ws's Forbidden).
 pub const FORBIDDEN: u16 = 4403;
+
+/// The close code of every socket when the service stops (RFC 6455 "going away"), so that
+/// clients reconnect, to another replica.
+pub const GOING_AWAY: u16 = 1001;
 
 /// The message async-graphql closes with when our `connection_init` check refuses; used to
 /// recognise that close and give it [`FORBIDDEN`].
@@ -48,9 +53,13 @@ pub async fn graphql_ws(
     };
     let executor = CodedExecutor::new(state.schema.clone(), state.documents.clone());
     let auth = state.config.access.clone();
+    let shutdown = state.shutdown.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(socket, executor, protocol, auth))
+        .on_upgrade(move |socket| {
+            let tracker = shutdown.clone();
+            tracker.track(serve(socket, executor, protocol, auth, shutdown))
+        })
         .into_response()
 }
 
@@ -73,13 +82,15 @@ fn token(payload: &serde_json::Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Runs the socket: GraphQL messages in, responses out, and a refused `connection_init`
-/// closed with [`FORBIDDEN`].
+/// Runs the socket: GraphQL messages in, responses out, a refused `connection_init` closed
+/// with [`FORBIDDEN`], and the whole socket closed with [`GOING_AWAY`] when the service
+/// stops.
 async fn serve(
     socket: Socket,
     executor: CodedExecutor<super::ApiSchema>,
     protocol: WebSocketProtocols,
     auth: Auth,
+    shutdown: Shutdown,
 ) {
     let (mut sink, stream) = socket.split();
     let input = stream
@@ -97,7 +108,10 @@ async fn serve(
             let identity = auth
                 .principal(token(&payload).as_deref())
                 .await
-                .map_err(|_| async_graphql::Error::new(REFUSED))?;
+                .map_err(|_| {
+                    crate::metrics::rejected(crate::metrics::Rejection::Unauthenticated);
+                    async_graphql::Error::new(REFUSED)
+                })?;
             data.insert(identity.principal);
             data.insert(identity);
         }
@@ -106,7 +120,20 @@ async fn serve(
     let mut output =
         std::pin::pin!(WebSocket::new(executor, input, protocol).on_connection_init(on_init));
     let mut refused = false;
-    while let Some(message) = output.next().await {
+    loop {
+        let message = tokio::select! {
+            message = output.next() => message,
+            () = shutdown.signalled() => {
+                let _ = sink
+                    .send(Message::Close(Some(CloseFrame {
+                        code: GOING_AWAY,
+                        reason: "the server is shutting down".into(),
+                    })))
+                    .await;
+                return;
+            }
+        };
+        let Some(message) = message else { break };
         let message = match message {
             WsMessage::Text(text) => {
                 // The legacy protocol reports a refused init as a message, then stops.

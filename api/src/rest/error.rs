@@ -9,6 +9,8 @@ use serde_json::{Map, Value, json};
 use service::{Error as ServiceError, Invalid, Violation};
 use utoipa::ToSchema;
 
+use crate::metrics::Rejection;
+
 /// One element of a 422 body's `loc`: a name, or a position in a list or in the JSON text.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 #[serde(untagged)]
@@ -151,7 +153,7 @@ impl RestError {
             ),
             ServiceError::Forbidden => Self::Forbidden,
             ServiceError::Unavailable(source) => {
-                tracing::warn!(error = %source, "database unavailable");
+                crate::database::unavailable(&source);
                 Self::Unavailable
             }
             ServiceError::Database(source) => {
@@ -165,6 +167,11 @@ impl RestError {
 
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
+        match &self {
+            Self::Unauthenticated(_) => crate::metrics::rejected(Rejection::Unauthenticated),
+            Self::Forbidden => crate::metrics::rejected(Rejection::Forbidden),
+            _ => {}
+        }
         match self {
             Self::NotFound(detail) => {
                 (StatusCode::NOT_FOUND, Json(Detail { detail })).into_response()
@@ -206,7 +213,7 @@ impl IntoResponse for RestError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(axum::http::header::RETRY_AFTER, "1")],
                 Json(Detail {
-                    detail: "Service temporarily unavailable".into(),
+                    detail: "Service unavailable".into(),
                 }),
             )
                 .into_response(),

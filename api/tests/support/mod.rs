@@ -1,8 +1,13 @@
 //! The real binary as an operator runs it, shared by the test files that start it.
 
+#![allow(
+    dead_code,
+    reason = "each test file that includes this module uses only part of it"
+)]
+
 use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 /// The service binary cargo built for these tests.
@@ -17,9 +22,12 @@ fn listening_port(line: &str) -> Option<u16> {
     event["addr"].as_str()?.rsplit_once(':')?.1.parse().ok()
 }
 
+/// The binary's log lines so far, shared with the thread that reads them.
+type Log = Arc<Mutex<Vec<String>>>;
+
 /// Reads the binary's log until it says which port it bound (sent on the returned
-/// channel), then keeps draining it so the binary never blocks on a full pipe.
-fn watch_log(stdout: ChildStdout) -> mpsc::Receiver<u16> {
+/// channel), keeping every line in `log` and draining the pipe so the binary never blocks.
+fn watch_log(stdout: ChildStdout, log: Log) -> mpsc::Receiver<u16> {
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
         let mut sender = Some(sender);
@@ -30,6 +38,9 @@ fn watch_log(stdout: ChildStdout) -> mpsc::Receiver<u16> {
             {
                 let _ = sender.send(port);
             }
+            log.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(line);
         }
     });
     receiver
@@ -59,6 +70,7 @@ pub fn mint_token(secret: &str, args: &[&str]) -> String {
 /// the port between choosing and binding it); killed if the test ends without stopping it.
 pub struct RunningBinary {
     child: Child,
+    log: Log,
     /// The port it serves on, at 127.0.0.1.
     pub port: u16,
 }
@@ -86,17 +98,21 @@ impl RunningBinary {
             .env("DATABASE_URL", database_url)
             .env("PORT", "0")
             .env("LOG_FORMAT", "json")
-            .env("RUST_LOG", "warn,api::server=info")
+            .env("RUST_LOG", "warn,api::server=info,api::database=info")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start the binary");
-        let ports = watch_log(child.stdout.take().expect("the binary's piped stdout"));
+        let log = Log::default();
+        let ports = watch_log(
+            child.stdout.take().expect("the binary's piped stdout"),
+            Arc::clone(&log),
+        );
         let port = tokio::task::spawn_blocking(move || ports.recv_timeout(Duration::from_secs(30)))
             .await
             .expect("the log reader")
             .expect("the binary logs the address it listens on within 30 s");
-        let server = Self { child, port };
+        let server = Self { child, log, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(response) = reqwest::get(server.url("/health")).await
@@ -119,19 +135,43 @@ impl RunningBinary {
 
     /// Sends SIGTERM and expects a clean exit (status 0) within 15 s.
     pub async fn stop(mut self) {
+        self.terminate();
+        let (exit, _) = self.exit_within(Duration::from_secs(15)).await;
+        assert!(exit.success(), "exit status after SIGTERM: {exit}");
+    }
+
+    /// Sends SIGTERM, without waiting.
+    pub fn terminate(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .expect("kill");
         assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let exit = loop {
+    }
+
+    /// Waits for the process to exit, at most `limit`; its status and how long it took.
+    pub async fn exit_within(&mut self, limit: Duration) -> (ExitStatus, Duration) {
+        let started = Instant::now();
+        loop {
             if let Some(exit) = self.child.try_wait().expect("wait") {
-                break exit;
+                return (exit, started.elapsed());
             }
-            assert!(Instant::now() < deadline, "no exit within 15 s of SIGTERM");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        assert!(exit.success(), "exit status after SIGTERM: {exit}");
+            assert!(
+                started.elapsed() < limit,
+                "no exit within {limit:?} of SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The JSON log lines written so far whose `message` is `message`.
+    pub fn log_lines(&self, message: &str) -> Vec<serde_json::Value> {
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|event| event["message"] == message)
+            .collect()
     }
 }
