@@ -118,6 +118,9 @@ pub struct Config {
     /// The `AUTH_*` variables (SPEC 5.1).
     #[serde(skip)]
     pub auth: AuthSettings,
+    /// The `OTEL_*` variables the service reads (SPEC 4.1: span export).
+    #[serde(skip)]
+    pub otel: crate::telemetry::OtelSettings,
     /// Access control as the `AUTH_*` variables set it up (keys read and checked).
     #[serde(skip, default = "Auth::off")]
     pub access: Auth,
@@ -211,7 +214,8 @@ impl Config {
             .cors_allowed_origins
             .retain(|origin| !origin.is_empty());
         config.database = envy::from_iter(vars.clone()).map_err(describe)?;
-        config.auth = envy::from_iter(vars).map_err(describe)?;
+        config.auth = envy::from_iter(vars.clone()).map_err(describe)?;
+        config.otel = envy::from_iter(vars).map_err(describe)?;
         config.validate()?;
         config.access = Auth::from_settings(&config.auth).map_err(ConfigError)?;
         Ok(config)
@@ -269,6 +273,7 @@ impl Config {
             }
         }
         self.auth.validate().map_err(ConfigError)?;
+        self.otel.validate().map_err(ConfigError)?;
         self.trusted_proxy_addresses()?;
         self.database.url().map(drop).map_err(ConfigError)
     }
@@ -454,6 +459,12 @@ mod tests {
             ("RUST_LOG", "api=loud"),
             ("DB_DRIVER", "oracle"),
             ("HOST", "not-an-ip"),
+            ("MAX_IN_FLIGHT_REQUESTS", "0"),
+            ("REQUEST_TIMEOUT_SECS", "0"),
+            ("METRICS_ENABLED", "sometimes"),
+            ("METRICS_TOKEN", " "),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ] {
             let error = Config::from_vars(vars(&[(name, value)])).expect_err(name);
             assert!(error.to_string().contains(name), "{name}: {error}");

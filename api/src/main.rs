@@ -25,9 +25,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&config);
+    let tracing = telemetry::init(&config);
     let app = match Application::build(config).await {
-        Ok(app) => app,
+        Ok(app) => app.with_tracing(tracing),
         Err(error) => {
             tracing::error!("{error}");
             eprintln!("customers-todos: {error}");

@@ -22,7 +22,7 @@ use crate::graphql::DocumentCache;
 use crate::rate_limit::{self, RateLimits};
 use crate::shutdown::Shutdown;
 use crate::state::AppState;
-use crate::telemetry::{NoFailureLine, RequestSpan, ResponseLine};
+use crate::telemetry::{NoFailureLine, RequestSpan, ResponseLine, Tracing};
 use crate::write::Writer;
 use crate::{database, deadline, graphql, health, metrics, rest, ui};
 
@@ -178,6 +178,7 @@ pub struct Application {
     relay: EventRelay,
     shutdown: Shutdown,
     shutdown_timeout: Duration,
+    tracing: Tracing,
 }
 
 impl Application {
@@ -220,7 +221,14 @@ impl Application {
             relay,
             shutdown,
             shutdown_timeout,
+            tracing: Tracing::default(),
         })
+    }
+
+    /// The span exporter to flush when the service stops (from [`crate::telemetry::init`]).
+    pub fn with_tracing(mut self, tracing: Tracing) -> Self {
+        self.tracing = tracing;
+        self
     }
 
     /// The address actually bound.
@@ -230,8 +238,8 @@ impl Application {
 
     /// Serves until `shutdown` completes, then stops within `SHUTDOWN_TIMEOUT_SECS`: stops
     /// accepting, tells every WebSocket client it is going away (1001), lets in-flight
-    /// requests finish, sends the change events they queued, stops the event listener and
-    /// closes the pool. Whatever is still running at the bound is abandoned, with a warning.
+    /// requests finish, sends the change events they queued, stops the event listener,
+    /// closes the pool and sends the spans still buffered. Whatever is still running at the bound is abandoned, with a warning.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -295,6 +303,8 @@ impl Application {
             Ok(Err(error)) => tracing::warn!(%error, "closing the database pool"),
             Err(_) => tracing::warn!("the database pool did not close in time; exiting anyway"),
         }
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        self.tracing.shutdown(left).await;
         tracing::info!("stopped");
         Ok(())
     }

@@ -30,7 +30,12 @@ impl Loaders {
             inner: T,
             delay: Duration,
         ) -> DataLoader<T> {
-            DataLoader::new(inner, tokio::spawn).delay(delay)
+            // The batch runs in a task of its own; it keeps the span of the resolver that
+            // started it, so its SQL shows in the operation's trace.
+            DataLoader::new(inner, |batch| {
+                tokio::spawn(tracing::Instrument::in_current_span(batch))
+            })
+            .delay(delay)
         }
         Self {
             customers: loader(CustomerLoader(db.clone()), delay),

@@ -9,15 +9,19 @@
 
 use std::sync::Arc;
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
-use async_graphql::{BatchRequest, BatchResponse, Data, Executor, Request, Response, ServerError};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::{
+    BatchRequest, BatchResponse, Data, Executor, Name, Request, Response, ServerError,
+};
 use futures::StreamExt;
 use futures::stream::{self, BoxStream};
+use tracing::{Instrument, Span};
 
 use super::documents::{DocumentCache, Prepared};
 use super::error::Code;
 use super::input::{coerce_variables, leave_out, selected_operation};
 use crate::metrics::OperationTimer;
+use crate::telemetry::operation_span;
 
 fn with_code(mut error: ServerError, code: Code) -> ServerError {
     let extensions = error.extensions.get_or_insert_with(Default::default);
@@ -71,6 +75,7 @@ async fn prepare<E: Executor>(
     documents: &DocumentCache,
     request: &mut Request,
     timer: &mut OperationTimer,
+    selected: &mut Option<(OperationType, Option<Name>)>,
 ) -> Result<(), Vec<ServerError>> {
     let Prepared {
         mut document,
@@ -79,6 +84,7 @@ async fn prepare<E: Executor>(
     let missing = match selected_operation(&document, request.operation_name.as_deref()) {
         Some((name, operation)) => {
             timer.identify(operation.ty, name.map(|name| name.as_str()));
+            *selected = Some((operation.ty, name.cloned()));
             let missing = coerce_variables(documents.inputs(), operation, &request.variables)?;
             let nulls = analysis.null_errors(name, &request.variables);
             if !nulls.is_empty() {
@@ -103,15 +109,24 @@ async fn prepare<E: Executor>(
     Ok(())
 }
 
-/// Runs one request, gives every error a code, and times it for the metrics.
+/// Runs one request, gives every error a code, and times it for the metrics (and, while
+/// spans are exported, as a span of its own).
 pub async fn execute<E: Executor>(
     executor: &E,
     documents: &DocumentCache,
     mut request: Request,
 ) -> Response {
     let mut timer = OperationTimer::start();
-    let response = match prepare(executor, documents, &mut request, &mut timer).await {
-        Ok(()) => coded(executor.execute(request).await),
+    let mut selected = None;
+    let response = match prepare(executor, documents, &mut request, &mut timer, &mut selected).await
+    {
+        Ok(()) => {
+            let span = match &selected {
+                Some((ty, name)) => operation_span(*ty, name.as_ref().map(|name| name.as_str())),
+                None => Span::none(),
+            };
+            coded(executor.execute(request).instrument(span).await)
+        }
         Err(errors) => coded(Response::from_errors(errors)),
     };
     timer.finish();
@@ -232,7 +247,7 @@ impl<E: Executor> Executor for CodedExecutor<E> {
         stream::once(async move {
             // A subscription's lifetime is not an operation's duration: not timed.
             let mut untimed = OperationTimer::start();
-            match prepare(&inner, &documents, &mut request, &mut untimed).await {
+            match prepare(&inner, &documents, &mut request, &mut untimed, &mut None).await {
                 Ok(()) => inner
                     .execute_stream(request, session_data)
                     .map(coded)

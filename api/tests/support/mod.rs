@@ -89,16 +89,17 @@ impl RunningBinary {
         Self::start_with(database_url, &[]).await
     }
 
-    /// Like [`RunningBinary::start`], with these variables set too.
+    /// Like [`RunningBinary::start`], with these variables set too (they win over the
+    /// defaults above, `RUST_LOG` say).
     pub async fn start_with(database_url: &str, vars: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BINARY)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .envs(vars.iter().copied())
             .env("DATABASE_URL", database_url)
             .env("PORT", "0")
             .env("LOG_FORMAT", "json")
             .env("RUST_LOG", "warn,api::server=info,api::database=info")
+            .envs(vars.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

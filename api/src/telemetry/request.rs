@@ -1,4 +1,4 @@
-//! Logging: the global `tracing` subscriber, and the one line written per request.
+//! The span of every HTTP request (the server span of its trace), and its one log line.
 
 use std::time::Duration;
 
@@ -7,30 +7,10 @@ use axum::http::{Request, Response};
 use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::trace::{MakeSpan, OnFailure, OnResponse};
 use tracing::Span;
-use tracing_subscriber::EnvFilter;
 
-use crate::config::{Config, LogFormat};
-
-/// Installs the global subscriber once, as configured by `RUST_LOG` and `LOG_FORMAT`.
-///
-/// A second call (as in tests that start several apps) is a harmless no-op.
-pub fn init(config: &Config) {
-    let filter = EnvFilter::try_new(&config.rust_log).unwrap_or_else(|_| EnvFilter::new("info"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi);
-    let _ = match config.log_format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .try_init(),
-        LogFormat::Text => builder.with_target(false).try_init(),
-    };
-}
-
-/// Opens one span per request, carrying its method, path and request id.
+/// Opens one span per request, carrying its method, path, route and request id; while
+/// spans are exported, it is also the trace's server span (`METHOD route`), continuing the
+/// client's W3C `traceparent`, and its trace id goes into every log line under it.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RequestSpan;
 
@@ -41,13 +21,13 @@ impl<B> MakeSpan<B> for RequestSpan {
             .get("x-request-id")
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default();
-        // The route pattern, not the raw path, would hide ids; operators asked for the path.
+        // Logs show the path (operators asked for it) and the route template.
         let route = request
             .extensions()
             .get::<MatchedPath>()
             .map(MatchedPath::as_str)
             .unwrap_or_default();
-        tracing::info_span!(
+        let span = tracing::info_span!(
             "request",
             method = %request.method(),
             path = %request.uri().path(),
@@ -55,7 +35,19 @@ impl<B> MakeSpan<B> for RequestSpan {
             request_id,
             // Filled in by authentication: the token's `sub`, never the token.
             sub = tracing::field::Empty,
-        )
+            // Filled in only while spans are exported.
+            trace_id = tracing::field::Empty,
+            otel.name = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            http.request.method = tracing::field::Empty,
+            http.route = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+        );
+        if super::exporting() {
+            super::otel::server_span(&span, request.method(), route, request.headers());
+        }
+        span
     }
 }
 
@@ -64,8 +56,14 @@ impl<B> MakeSpan<B> for RequestSpan {
 pub struct ResponseLine;
 
 impl<B> OnResponse<B> for ResponseLine {
-    fn on_response(self, response: &Response<B>, latency: Duration, _span: &Span) {
+    fn on_response(self, response: &Response<B>, latency: Duration, span: &Span) {
         let status = response.status().as_u16();
+        if super::exporting() {
+            span.record("http.response.status_code", status);
+            if status >= 500 {
+                span.record("otel.status_code", "ERROR");
+            }
+        }
         let latency_ms = latency.as_secs_f64() * 1000.0;
         if status >= 500 {
             tracing::error!(status, latency_ms, "request failed");
