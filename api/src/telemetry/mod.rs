@@ -6,7 +6,7 @@ mod otel;
 mod request;
 
 use tracing_subscriber::filter::{FilterExt, filter_fn};
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::layer::{Layered, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry};
 
@@ -15,7 +15,11 @@ use crate::config::{Config, LogFormat};
 pub use otel::{OtelSettings, Tracing, exporting, operation_span};
 pub use request::{NoFailureLine, RequestSpan, ResponseLine};
 
-type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
+/// The exporting layer (or none), directly on the registry.
+type Export = Option<Box<dyn Layer<Registry> + Send + Sync>>;
+
+/// The log-line layer, above it.
+type Logs = Box<dyn Layer<Layered<Export, Registry>> + Send + Sync>;
 
 /// Installs the global subscriber once: log lines as `RUST_LOG` and `LOG_FORMAT` say, and,
 /// with an OTLP endpoint configured, span export. The returned [`Tracing`] flushes the
@@ -31,7 +35,7 @@ pub fn init(config: &Config) -> Tracing {
         !(metadata.is_span() && metadata.target().starts_with("sea_orm"))
     }));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let fmt: BoxedLayer = match config.log_format {
+    let fmt: Logs = match config.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)
@@ -45,9 +49,9 @@ pub fn init(config: &Config) -> Tracing {
             .boxed(),
     };
     let (tracing, export) = otel::start(&config.otel);
-    let layers: Vec<BoxedLayer> = std::iter::once(fmt).chain(export).collect();
     let installed = tracing_subscriber::registry()
-        .with(layers)
+        .with(export)
+        .with(fmt)
         .try_init()
         .is_ok();
     if installed {

@@ -256,3 +256,20 @@ pub fn operation_span(ty: OperationType, name: Option<&str>) -> Span {
     }
     span
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_an_endpoint_nothing_is_set_up() {
+        let settings = OtelSettings::default();
+        assert!(!settings.enabled());
+        let (tracing, layer) = start(&settings);
+        assert!(tracing.provider.is_none());
+        assert!(layer.is_none());
+        assert!(!exporting());
+        let config = crate::Config::defaults();
+        assert!(!config.otel.enabled(), "{:?}", config.otel);
+    }
+}

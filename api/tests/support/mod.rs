@@ -112,7 +112,10 @@ impl RunningBinary {
         let port = tokio::task::spawn_blocking(move || ports.recv_timeout(Duration::from_secs(30)))
             .await
             .expect("the log reader")
-            .expect("the binary logs the address it listens on within 30 s");
+            .unwrap_or_else(|_| {
+                let lines = log.lock().unwrap_or_else(PoisonError::into_inner).join("\n");
+                panic!("the binary did not log the address it listens on within 30 s; its log:\n{lines}")
+            });
         let server = Self { child, log, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
