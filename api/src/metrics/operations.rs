@@ -67,7 +67,8 @@ fn label(name: &str) -> Arc<str> {
     name
 }
 
-fn type_label(ty: OperationType) -> &'static str {
+/// The lower-case name of an operation type, as metrics and spans write it.
+pub fn type_label(ty: OperationType) -> &'static str {
     match ty {
         OperationType::Query => "query",
         OperationType::Mutation => "mutation",

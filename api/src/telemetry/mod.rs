@@ -31,9 +31,16 @@ pub fn init(config: &Config) -> Tracing {
     let filter = EnvFilter::try_new(&config.rust_log).unwrap_or_else(|_| EnvFilter::new("info"));
     // The database's spans are for traces only: a log line never needs them, and without an
     // exporter nobody wants them, so they cost nothing.
-    let logs = filter.and(filter_fn(|metadata| {
-        !(metadata.is_span() && metadata.target().starts_with("sea_orm"))
-    }));
+    let not_database_spans =
+        filter_fn(|metadata| !(metadata.is_span() && metadata.target().starts_with("sea_orm")));
+    // `And` has no level hint when either side has none, and without one every disabled
+    // `trace!`/`debug!` in the libraries would reach the dispatcher instead of being skipped
+    // by the global level check: the closure inherits `RUST_LOG`'s hint.
+    let not_database_spans = match filter.max_level_hint() {
+        Some(hint) => not_database_spans.with_max_level_hint(hint),
+        None => not_database_spans,
+    };
+    let logs = filter.and(not_database_spans);
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let fmt: Logs = match config.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()

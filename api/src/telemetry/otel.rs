@@ -233,11 +233,7 @@ pub fn operation_span(ty: OperationType, name: Option<&str>) -> Span {
     if !exporting() {
         return Span::none();
     }
-    let ty = match ty {
-        OperationType::Query => "query",
-        OperationType::Mutation => "mutation",
-        OperationType::Subscription => "subscription",
-    };
+    let ty = crate::metrics::type_label(ty);
     let title = match name {
         Some(name) => format!("{ty} {name}"),
         None => ty.to_owned(),
