@@ -9,10 +9,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
 use axum::response::Response;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::metrics::{self, Rejection};
 use crate::unavailable::{self, Shape};
@@ -49,7 +47,7 @@ impl Admission {
 }
 
 /// Paths that are always answered, however busy the service is.
-fn exempt(path: &str) -> bool {
+pub fn exempt(path: &str) -> bool {
     matches!(path, "/health" | "/metrics")
 }
 
@@ -63,33 +61,26 @@ impl Drop for Waiting<'_> {
     }
 }
 
-/// Middleware: runs the request when there is room, queues it when the queue has room,
-/// else answers 503.
-pub async fn admit(State(admission): State<Admission>, request: Request, next: Next) -> Response {
-    if exempt(request.uri().path()) {
-        return next.run(request).await;
-    }
-    let permit = match Arc::clone(&admission.in_flight).try_acquire_owned() {
-        Ok(permit) => permit,
-        Err(_) => {
-            if admission.waiting.fetch_add(1, Ordering::AcqRel) >= admission.max_waiting {
-                admission.waiting.fetch_sub(1, Ordering::AcqRel);
-                metrics::rejected(Rejection::Overloaded);
-                return unavailable::response(
-                    Shape::of(&request),
-                    "The service is overloaded; retry later",
-                );
-            }
-            let waiting = Waiting(&admission.waiting);
-            let Ok(permit) = Arc::clone(&admission.in_flight).acquire_owned().await else {
-                // The semaphore is never closed.
-                return unavailable::response(Shape::of(&request), "The service is stopping");
-            };
-            drop(waiting);
-            permit
+impl Admission {
+    /// Waits for a turn, and gives the permit to hold until the response is ready; or the
+    /// immediate 503 in `shape` when the queue is full (or the service is stopping).
+    pub async fn admit(&self, shape: Shape) -> Result<OwnedSemaphorePermit, Response> {
+        if let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() {
+            return Ok(permit);
         }
-    };
-    let response = next.run(request).await;
-    drop(permit);
-    response
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            metrics::rejected(Rejection::Overloaded);
+            return Err(unavailable::response(
+                shape,
+                "The service is overloaded; retry later",
+            ));
+        }
+        let waiting = Waiting(&self.waiting);
+        let Ok(permit) = Arc::clone(&self.in_flight).acquire_owned().await else {
+            return Err(unavailable::response(shape, "The service is stopping"));
+        };
+        drop(waiting);
+        Ok(permit)
+    }
 }

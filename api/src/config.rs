@@ -41,6 +41,14 @@ pub struct Config {
     /// is answered "service unavailable".
     #[serde(default = "defaults::db_connect_timeout_secs")]
     pub db_connect_timeout_secs: u64,
+    /// `DB_STATEMENT_CACHE_CAPACITY`: prepared statements kept per PostgreSQL connection
+    /// (sqlx's named-statement cache). 0 is for a transaction-mode pooler: every statement is
+    /// unnamed and no session setting is sent (see README, "Running several replicas").
+    #[serde(default = "defaults::db_statement_cache_capacity")]
+    pub db_statement_cache_capacity: usize,
+    /// `DATABASE_LISTEN_URL`: the direct, unpooled PostgreSQL connection for `LISTEN` (a
+    /// transaction-mode pooler cannot hold one); default `DATABASE_URL`.
+    pub database_listen_url: Option<DatabaseUrl>,
     /// `DB_ECHO`: log every SQL statement.
     #[serde(default)]
     pub db_echo: bool,
@@ -126,7 +134,23 @@ pub struct Config {
     pub access: Auth,
 }
 
+/// A database URL from a variable, shown with its password hidden in `{:?}` output (the
+/// configuration is logged).
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&migration::database_url::redact_url(&self.0))
+    }
+}
+
 mod defaults {
+    /// sqlx's own default for `PgConnectOptions::statement_cache_capacity`.
+    pub fn db_statement_cache_capacity() -> usize {
+        100
+    }
     pub fn host() -> String {
         "127.0.0.1".into()
     }
@@ -272,10 +296,54 @@ impl Config {
                 )));
             }
         }
+        self.validate_listen_url()?;
         self.auth.validate().map_err(ConfigError)?;
         self.otel.validate().map_err(ConfigError)?;
         self.trusted_proxy_addresses()?;
         self.database.url().map(drop).map_err(ConfigError)
+    }
+
+    /// `DATABASE_LISTEN_URL` is a PostgreSQL URL, and only given with a PostgreSQL database
+    /// (SQLite relays events in-process, so a listen URL there is a mistake to point out).
+    fn validate_listen_url(&self) -> Result<(), ConfigError> {
+        let Some(DatabaseUrl(url)) = &self.database_listen_url else {
+            return Ok(());
+        };
+        let fail = |why: &str| {
+            Err(ConfigError(format!(
+                "DATABASE_LISTEN_URL: {:?} {why}",
+                migration::database_url::redact_url(url)
+            )))
+        };
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return fail("is not a postgres:// URL");
+        }
+        if url
+            .parse::<sea_orm::sqlx::postgres::PgConnectOptions>()
+            .is_err()
+        {
+            return fail("is not a valid PostgreSQL URL");
+        }
+        match self.database.url() {
+            Ok(main) if !main.starts_with("postgres") => {
+                fail("is only used with a PostgreSQL DATABASE_URL (SQLite needs no listener)")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the pool is set up for a transaction-mode pooler: no named statements and no
+    /// session state (`DB_STATEMENT_CACHE_CAPACITY=0`).
+    pub fn behind_pooler(&self) -> bool {
+        self.db_statement_cache_capacity == 0
+    }
+
+    /// The URL of the `LISTEN` connection: `DATABASE_LISTEN_URL`, else `DATABASE_URL`.
+    pub fn listen_url(&self) -> String {
+        match &self.database_listen_url {
+            Some(DatabaseUrl(url)) => url.clone(),
+            None => self.database_url(),
+        }
     }
 
     /// `TRUSTED_PROXIES` as addresses; the error names the variable.

@@ -5,17 +5,18 @@
 
 use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::unavailable::{self, Shape};
 
-/// Middleware: answers 503 when `timeout` passes before the response is ready.
-pub async fn enforce(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
-    // Taken now: the request itself moves into the handler.
-    let shape = Shape::of(&request);
-    match tokio::time::timeout(timeout, next.run(request)).await {
+/// Runs `work` (the rest of the request) for at most `timeout`; past it, the work is
+/// dropped and the answer is the 503 in `shape`.
+pub async fn within(
+    timeout: Duration,
+    shape: Shape,
+    work: impl Future<Output = Response>,
+) -> Response {
+    match tokio::time::timeout(timeout, work).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod database;
 pub mod deadline;
+pub mod envelope;
 pub mod events;
 pub mod graphql;
 pub mod health;

@@ -14,9 +14,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::admission::{self, Admission};
+use crate::admission::Admission;
 use crate::auth;
 use crate::config::Config;
+use crate::envelope::{self, Envelope};
 use crate::events::{EventRelay, Events, EventsError};
 use crate::graphql::DocumentCache;
 use crate::rate_limit::{self, RateLimits};
@@ -24,7 +25,7 @@ use crate::shutdown::Shutdown;
 use crate::state::AppState;
 use crate::telemetry::{NoFailureLine, RequestSpan, ResponseLine, Tracing};
 use crate::write::Writer;
-use crate::{database, deadline, graphql, health, metrics, rest, ui};
+use crate::{database, graphql, health, metrics, rest, ui};
 
 /// How long shutdown waits for the pool to close its connections.
 const POOL_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -148,17 +149,13 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(cors(&config))
-        // Outermost first: the deadline counts the wait for a turn, and the metrics see
-        // every answer, the 503s of both included.
         .layer(axum::middleware::from_fn_with_state(
-            admission,
-            admission::admit,
+            Envelope {
+                admission,
+                timeout: Duration::from_secs(config.request_timeout_secs),
+            },
+            envelope::enclose,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            Duration::from_secs(config.request_timeout_secs),
-            deadline::enforce,
-        ))
-        .layer(axum::middleware::from_fn(metrics::track_requests))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()
@@ -207,7 +204,18 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
-        let (events, relay) = crate::events::start(&db)
+        database::check_statement_timeout(&db, &config).await;
+        if config.behind_pooler()
+            && config.database_listen_url.is_none()
+            && db.get_database_backend() == sea_orm::DbBackend::Postgres
+        {
+            tracing::warn!(
+                "DB_STATEMENT_CACHE_CAPACITY=0 but no DATABASE_LISTEN_URL: if DATABASE_URL \
+                 goes through a transaction-mode pooler, LISTEN cannot work through it and \
+                 subscriptions miss events; point DATABASE_LISTEN_URL at PostgreSQL directly"
+            );
+        }
+        let (events, relay) = crate::events::start(&db, &config.listen_url())
             .await
             .map_err(StartupError::Events)?;
         let shutdown_timeout = Duration::from_secs(config.shutdown_timeout_secs);

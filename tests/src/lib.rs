@@ -3,7 +3,9 @@
 //!
 //! Every database test is written once with [`db_test!`] and runs as two tests: `…::sqlite`
 //! always, and `…::postgres` (ignored unless asked for with `--ignored`, and then needing
-//! `TEST_DATABASE_URL`, e.g. `postgres://postgres@127.0.0.1:5432/test`).
+//! `TEST_DATABASE_URL`, e.g. `postgres://postgres@127.0.0.1:5432/test`). With
+//! `TEST_POOLER_URL` also set, the PostgreSQL tests go through that pooler, as a replica
+//! behind PgBouncer would (see [`pooler_url`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -191,6 +193,17 @@ impl TestDatabase {
     }
 }
 
+/// With `TEST_POOLER_URL` set (tests/scripts/with-pgbouncer.sh sets it), a PostgreSQL test
+/// app reaches its database through that transaction-mode pooler: the URL of `database` on
+/// the pooler's server.
+pub fn pooler_url(backend: Backend, database: &TestDatabase) -> Option<String> {
+    let pooler = std::env::var("TEST_POOLER_URL").ok()?;
+    let Cleanup::Postgres { name, .. } = &database.cleanup else {
+        return None;
+    };
+    (backend == Backend::Postgres).then(|| replace_database_name(&pooler, name))
+}
+
 fn replace_database_name(url: &str, name: &str) -> String {
     let (base, query) = url
         .split_once('?')
@@ -302,7 +315,16 @@ impl TestApp {
         configure: impl FnOnce(&mut api::Config),
     ) -> Self {
         let database = TestDatabase::create_migrated(backend).await;
-        let mut all = vec![("DATABASE_URL".to_owned(), database.url.clone())];
+        let mut all = match pooler_url(backend, &database) {
+            // As README's "Running several replicas" says: queries through the pooler with
+            // unnamed statements, LISTEN on a direct connection.
+            Some(pooled) => vec![
+                ("DATABASE_URL".to_owned(), pooled),
+                ("DB_STATEMENT_CACHE_CAPACITY".to_owned(), "0".to_owned()),
+                ("DATABASE_LISTEN_URL".to_owned(), database.url.clone()),
+            ],
+            None => vec![("DATABASE_URL".to_owned(), database.url.clone())],
+        };
         all.extend(
             vars.iter()
                 .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
@@ -326,7 +348,9 @@ impl TestApp {
                 eprintln!("SQL: {}", info.statement);
             }
         });
-        let (events, relay) = api::events::start(&db).await.expect("event relay");
+        let (events, relay) = api::events::start(&db, &config.listen_url())
+            .await
+            .expect("event relay");
         let state = api::state_with_events(db.clone(), config, events);
         let router = api::app(state.clone());
         Self {

@@ -7,14 +7,17 @@
 //!   pool. Writers only enqueue, so they never wait for it; a failed `pg_notify` is logged
 //!   and the event is lost (the write itself has committed).
 //! - the **listener** holds one connection of its own (a separate one-connection pool with
-//!   `application_name` [`APPLICATION_NAME`], so it never takes a connection from requests)
-//!   that has run `LISTEN` on [`CHANNEL`], and broadcasts each notification to the local
+//!   `application_name` [`APPLICATION_NAME`], so it never takes a connection from requests;
+//!   to `DATABASE_LISTEN_URL` when the pool goes through a pooler) that has run `LISTEN` on
+//!   [`CHANNEL`], and broadcasts each notification to the local
 //!   subscribers, reading the row back first when it did not fit in the payload.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::sqlx::postgres::{PgListener, PgNotification, PgPool, PgPoolOptions};
+use sea_orm::sqlx::postgres::{
+    PgConnectOptions, PgListener, PgNotification, PgPool, PgPoolOptions,
+};
 use sea_orm::{DatabaseConnection, DbBackend};
 use service::Principal;
 use tokio::sync::{mpsc, watch};
@@ -80,16 +83,22 @@ pub struct EventRelay {
     listener_pool: Option<PgPool>,
 }
 
-/// Sets up event delivery for `db`: on PostgreSQL, connects the listener and runs `LISTEN`
-/// before returning (so no event published afterwards is missed), then starts the publisher
-/// and listener tasks; on SQLite, in-process delivery and an empty relay.
-pub async fn start(db: &DatabaseConnection) -> Result<(Events, EventRelay), EventsError> {
+/// Sets up event delivery for `db`: on PostgreSQL, connects the listener to `listen_url`
+/// (the same server and database as `db`, but a direct connection: `LISTEN` is session
+/// state, which a transaction-mode pooler does not keep) and runs `LISTEN` before returning
+/// (so no event published afterwards is missed), then starts the publisher and listener
+/// tasks; on SQLite, in-process delivery and an empty relay.
+pub async fn start(
+    db: &DatabaseConnection,
+    listen_url: &str,
+) -> Result<(Events, EventRelay), EventsError> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok((Events::default(), EventRelay::default()));
     }
     let pool = db.get_postgres_connection_pool().clone();
-    let connect_options = (*pool.connect_options())
-        .clone()
+    let connect_options = listen_url
+        .parse::<PgConnectOptions>()
+        .map_err(EventsError::Listen)?
         .application_name(APPLICATION_NAME);
     let listener_pool: PgPool = PgPoolOptions::new()
         .max_connections(1)

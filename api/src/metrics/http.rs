@@ -5,7 +5,6 @@ use std::time::Instant;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
@@ -107,24 +106,41 @@ impl EncodeLabelValue for RouteLabel {
     }
 }
 
-/// Middleware: counts the request as active while it is worked on, and records its
-/// duration by method, route template and status once the response is ready.
-pub async fn track_requests(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = MethodLabel::of(request.method());
-    let route = RouteLabel::of(&request);
-    let active = ActiveRequest::start();
-    let response = next.run(request).await;
-    drop(active);
-    METRICS
-        .http_duration
-        .get_or_create(&RequestLabels {
-            http_request_method: method,
-            http_route: route,
-            http_response_status_code: response.status().as_u16(),
-        })
-        .observe(started.elapsed().as_secs_f64());
-    response
+/// One request being timed: counted in `http_server_active_requests` from [`Self::start`]
+/// until it is finished or dropped, and recorded in `http_server_request_duration_seconds`
+/// by method, route template and status by [`Self::finish`].
+pub struct RequestTimer {
+    started: Instant,
+    method: MethodLabel,
+    route: RouteLabel,
+    _active: ActiveRequest,
+}
+
+impl RequestTimer {
+    /// Starts timing `request` (its route template is known: this runs inside the router).
+    pub fn start(request: &Request) -> Self {
+        Self {
+            started: Instant::now(),
+            method: MethodLabel::of(request.method()),
+            route: RouteLabel::of(request),
+            _active: ActiveRequest::start(),
+        }
+    }
+
+    /// Records the answer, and gives it back.
+    pub fn finish(self, response: Response) -> Response {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        drop(self._active);
+        METRICS
+            .http_duration
+            .get_or_create(&RequestLabels {
+                http_request_method: self.method,
+                http_route: self.route,
+                http_response_status_code: response.status().as_u16(),
+            })
+            .observe(elapsed);
+        response
+    }
 }
 
 /// One request in `http_server_active_requests`, also when its future is dropped (the

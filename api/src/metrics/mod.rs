@@ -22,7 +22,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-pub use http::{router, track_requests};
+pub use http::{RequestTimer, router};
 pub use operations::{OperationTimer, type_label};
 
 /// Why a request was turned away, the `reason` of `requests_rejected_total`.

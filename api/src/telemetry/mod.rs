@@ -4,6 +4,7 @@
 
 mod otel;
 mod request;
+mod sql;
 
 use tracing_subscriber::filter::{FilterExt, filter_fn};
 use tracing_subscriber::layer::{Layered, SubscriberExt};
@@ -14,6 +15,7 @@ use crate::config::{Config, LogFormat};
 
 pub use otel::{OtelSettings, Tracing, exporting, operation_span};
 pub use request::{NoFailureLine, RequestSpan, ResponseLine};
+pub use sql::trace_statements;
 
 /// The exporting layer (or none), directly on the registry.
 type Export = Option<Box<dyn Layer<Registry> + Send + Sync>>;

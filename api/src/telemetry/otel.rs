@@ -135,7 +135,7 @@ impl Tracing {
 }
 
 /// Sets up the exporter when an endpoint is configured: the layer that turns this crate's
-/// and the database's spans into OpenTelemetry spans (at INFO, whatever `RUST_LOG` says),
+/// spans into OpenTelemetry spans (the database's come from [`super::sql`]) (at INFO, whatever `RUST_LOG` says),
 /// and the handle that flushes them at the end.
 pub(super) fn start(
     settings: &OtelSettings,
@@ -171,15 +171,12 @@ pub(super) fn start(
         )
         .build();
     let tracer = provider.tracer("customers-todos");
+    super::sql::set_tracer(tracer.clone());
     let layer = tracing_opentelemetry::layer()
         .with_tracer(tracer)
         .with_location(false)
         .with_threads(false)
-        .with_filter(
-            Targets::new()
-                .with_target("api", tracing::Level::INFO)
-                .with_target("sea_orm", tracing::Level::INFO),
-        )
+        .with_filter(Targets::new().with_target("api", tracing::Level::INFO))
         .boxed();
     EXPORTING.store(true, Ordering::Relaxed);
     (
