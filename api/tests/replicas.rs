@@ -93,19 +93,52 @@ struct Replica {
     token: Option<String>,
 }
 
+/// How a replica reaches the database at `direct_url`: directly, or, with `TEST_POOLER_URL`
+/// set (tests/scripts/with-pgbouncer.sh), through that transaction-mode pooler with unnamed
+/// statements while it listens on the direct URL, as README's "Running several replicas"
+/// says to deploy it.
+fn connection(direct_url: &str) -> (String, Vec<(&'static str, String)>) {
+    let Ok(pooler) = std::env::var("TEST_POOLER_URL") else {
+        return (direct_url.to_owned(), Vec::new());
+    };
+    let name = direct_url.rsplit('/').next().expect("a database name");
+    let base = pooler.split('?').next().unwrap_or(&pooler);
+    let (server, _) = base
+        .rsplit_once('/')
+        .expect("a pooler URL ending in /DATABASE");
+    (
+        format!("{server}/{name}"),
+        vec![
+            ("DB_STATEMENT_CACHE_CAPACITY", "0".to_owned()),
+            ("DATABASE_LISTEN_URL", direct_url.to_owned()),
+        ],
+    )
+}
+
 impl Replica {
     async fn start(database_url: &str) -> Self {
-        Self {
-            binary: RunningBinary::start(database_url).await,
-            token: None,
-        }
+        Self::start_with(database_url, &[], None).await
     }
 
     /// A replica with `AUTH_JWT_SECRET` set, sending an admin token for its own calls.
     async fn start_with_auth(database_url: &str, secret: &str) -> Self {
+        let token = support::mint_token(secret, &["--role", "admin"]);
+        Self::start_with(database_url, &[("AUTH_JWT_SECRET", secret)], Some(token)).await
+    }
+
+    async fn start_with(database_url: &str, vars: &[(&str, &str)], token: Option<String>) -> Self {
+        let (url, mut all) = connection(database_url);
+        all.extend(
+            vars.iter()
+                .map(|(name, value)| (*name, (*value).to_owned())),
+        );
+        let all: Vec<(&str, &str)> = all
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
         Self {
-            binary: RunningBinary::start_with(database_url, &[("AUTH_JWT_SECRET", secret)]).await,
-            token: Some(support::mint_token(secret, &["--role", "admin"])),
+            binary: RunningBinary::start_with(&url, &all).await,
+            token,
         }
     }
 
