@@ -85,7 +85,7 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
 /// Behind a pooler, where the service sends no `statement_timeout` of its own: warns when
 /// the server connections it is given have none, or a longer one than `REQUEST_TIMEOUT_SECS`
 /// (a query past the request's deadline would then hold a server connection on).
-pub async fn check_statement_timeout(db: &DatabaseConnection, config: &Config) {
+pub async fn check_statement_timeout(db: &crate::db::Db, config: &Config) {
     if !config.behind_pooler() || db.get_database_backend() != sea_orm::DbBackend::Postgres {
         return;
     }

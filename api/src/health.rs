@@ -1,10 +1,10 @@
 //! Probes for orchestrators: liveness (`/health`) and readiness (`/ready`).
 
+use crate::db::Db;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
 use crate::state::AppState;
@@ -22,8 +22,8 @@ async fn health() -> Json<Value> {
 }
 
 /// 200 when the database answers, else 503, so a load balancer stops sending traffic.
-async fn ready(State(db): State<DatabaseConnection>) -> (StatusCode, Json<Value>) {
-    match db.ping().await {
+async fn ready(State(db): State<Db>) -> (StatusCode, Json<Value>) {
+    match db.connection().ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(error) => {
             tracing::warn!(%error, "readiness check: database unreachable");

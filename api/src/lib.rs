@@ -7,6 +7,7 @@ pub mod admission;
 pub mod auth;
 pub mod config;
 pub mod database;
+pub mod db;
 pub mod deadline;
 pub mod envelope;
 pub mod events;

@@ -17,6 +17,7 @@ use tower_http::trace::TraceLayer;
 use crate::admission::Admission;
 use crate::auth;
 use crate::config::Config;
+use crate::db::Db;
 use crate::envelope::{self, Envelope};
 use crate::events::{EventRelay, Events, EventsError};
 use crate::graphql::DocumentCache;
@@ -65,6 +66,7 @@ pub fn state(db: DatabaseConnection, config: Config) -> AppState {
 
 /// Builds the state every route shares, publishing change events to `events`.
 pub fn state_with_events(db: DatabaseConnection, config: Config, events: Events) -> AppState {
+    let db = Db::new(db, config.behind_pooler());
     let writer = Writer::new(db.clone(), events.clone());
     let schema = graphql::build_schema(db.clone(), events.clone(), writer.clone(), &config);
     let inputs =
@@ -204,7 +206,7 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
-        database::check_statement_timeout(&db, &config).await;
+        database::check_statement_timeout(&Db::new(db.clone(), true), &config).await;
         if config.behind_pooler()
             && config.database_listen_url.is_none()
             && db.get_database_backend() == sea_orm::DbBackend::Postgres
@@ -215,7 +217,8 @@ impl Application {
                  subscriptions miss events; point DATABASE_LISTEN_URL at PostgreSQL directly"
             );
         }
-        let (events, relay) = crate::events::start(&db, &config.listen_url())
+        let pooled = Db::new(db.clone(), config.behind_pooler());
+        let (events, relay) = crate::events::start(&pooled, &config.listen_url())
             .await
             .map_err(StartupError::Events)?;
         let shutdown_timeout = Duration::from_secs(config.shutdown_timeout_secs);

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::db::Db;
 use axum::extract::FromRef;
-use sea_orm::DatabaseConnection;
 
 use crate::admission::Admission;
 use crate::config::Config;
@@ -15,8 +15,8 @@ use crate::write::Writer;
 /// The application state handed to every route.
 #[derive(Clone)]
 pub struct AppState {
-    /// The connection pool (cloning shares it).
-    pub db: DatabaseConnection,
+    /// The database (cloning shares the pool).
+    pub db: Db,
     /// The GraphQL schema, with the pool and limits inside.
     pub schema: ApiSchema,
     /// Where writes announce themselves to subscribers.
@@ -33,7 +33,7 @@ pub struct AppState {
     pub shutdown: Shutdown,
 }
 
-impl FromRef<AppState> for DatabaseConnection {
+impl FromRef<AppState> for Db {
     fn from_ref(state: &AppState) -> Self {
         state.db.clone()
     }

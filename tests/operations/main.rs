@@ -3,4 +3,5 @@
 mod limits;
 mod metrics;
 mod migrations;
+mod pooler;
 mod probes;

@@ -12,7 +12,12 @@ async fn probes_follow_the_database(backend: Backend) {
     assert_eq!(app.get("/ready").await.status, 200);
 
     // Closing the shared pool is the database going away, as far as the service can tell.
-    app.db.clone().close().await.expect("close the pool");
+    app.db
+        .connection()
+        .clone()
+        .close()
+        .await
+        .expect("close the pool");
 
     assert_eq!(
         app.get("/health").await.status,

@@ -15,7 +15,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use futures::StreamExt;
 use http_body_util::BodyExt;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tower::ServiceExt;
@@ -251,8 +251,9 @@ pub struct TestApp {
     pub router: Router,
     /// The state behind the router (schema, events), for tests that go below HTTP.
     pub state: api::state::AppState,
-    /// A connection to the same database, for arranging and checking rows.
-    pub db: DatabaseConnection,
+    /// The app's own database handle, for arranging and checking rows (through the pooler
+    /// when there is one, each statement pinned as the app's are).
+    pub db: api::db::Db,
     /// Which database this is.
     pub backend: Backend,
     statements: Arc<AtomicUsize>,
@@ -348,7 +349,8 @@ impl TestApp {
                 eprintln!("SQL: {}", info.statement);
             }
         });
-        let (events, relay) = api::events::start(&db, &config.listen_url())
+        let pooled = api::db::Db::new(db.clone(), config.behind_pooler());
+        let (events, relay) = api::events::start(&pooled, &config.listen_url())
             .await
             .expect("event relay");
         let state = api::state_with_events(db.clone(), config, events);
@@ -356,7 +358,7 @@ impl TestApp {
         Self {
             router,
             state,
-            db,
+            db: pooled,
             backend,
             statements,
             _relay: relay,

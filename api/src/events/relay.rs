@@ -18,7 +18,9 @@ use std::time::Duration;
 use sea_orm::sqlx::postgres::{
     PgConnectOptions, PgListener, PgNotification, PgPool, PgPoolOptions,
 };
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DbBackend};
+
+use crate::db::Db;
 use service::Principal;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -88,14 +90,11 @@ pub struct EventRelay {
 /// state, which a transaction-mode pooler does not keep) and runs `LISTEN` before returning
 /// (so no event published afterwards is missed), then starts the publisher and listener
 /// tasks; on SQLite, in-process delivery and an empty relay.
-pub async fn start(
-    db: &DatabaseConnection,
-    listen_url: &str,
-) -> Result<(Events, EventRelay), EventsError> {
+pub async fn start(db: &Db, listen_url: &str) -> Result<(Events, EventRelay), EventsError> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok((Events::default(), EventRelay::default()));
     }
-    let pool = db.get_postgres_connection_pool().clone();
+    let pool = db.connection().get_postgres_connection_pool().clone();
     let connect_options = listen_url
         .parse::<PgConnectOptions>()
         .map_err(EventsError::Listen)?
@@ -113,7 +112,13 @@ pub async fn start(
     let (outbox, queue) = mpsc::channel(OUTBOX_CAPACITY);
     let (stop, stopped) = watch::channel(false);
     let tasks = vec![
-        tokio::spawn(publish(pool, queue, hub.tally(), stopped.clone())),
+        tokio::spawn(publish(
+            pool,
+            db.pinned(),
+            queue,
+            hub.tally(),
+            stopped.clone(),
+        )),
         tokio::spawn(listen(
             listener,
             listener_pool.clone(),
@@ -171,6 +176,7 @@ async fn stop_requested(stopped: &mut watch::Receiver<bool>) {
 /// The publisher task: sends queued events in order until stopped, then sends what is left.
 async fn publish(
     pool: PgPool,
+    pinned: bool,
     mut queue: mpsc::Receiver<Change>,
     tally: Arc<Tally>,
     mut stopped: watch::Receiver<bool>,
@@ -191,7 +197,7 @@ async fn publish(
             }
         };
         let Some(change) = change else { break };
-        match notify(&pool, &change).await {
+        match notify(&pool, pinned, &change).await {
             Ok(()) => tally.published(),
             Err(error) => {
                 tally.dropped(1);
@@ -204,14 +210,23 @@ async fn publish(
 /// Sends one event with `pg_notify`, in a statement (and so a transaction) of its own:
 /// PostgreSQL folds notifications with identical payloads sent in one transaction into one,
 /// and two events can have identical payloads (two updates of one row too large to send).
-async fn notify(pool: &PgPool, change: &Change) -> Result<(), EventsError> {
+/// Behind a pooler (`pinned`) that transaction is explicit, so that the statement's two round
+/// trips reach one server connection (see [`crate::db`]).
+async fn notify(pool: &PgPool, pinned: bool, change: &Change) -> Result<(), EventsError> {
     let payload = Notice::encode(change).map_err(EventsError::Payload)?;
-    sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
+    let statement = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
         .bind(CHANNEL)
-        .bind(payload)
-        .execute(pool)
-        .await
-        .map_err(EventsError::Notify)?;
+        .bind(payload);
+    if pinned {
+        let mut transaction = pool.begin().await.map_err(EventsError::Notify)?;
+        statement
+            .execute(&mut *transaction)
+            .await
+            .map_err(EventsError::Notify)?;
+        transaction.commit().await.map_err(EventsError::Notify)?;
+    } else {
+        statement.execute(pool).await.map_err(EventsError::Notify)?;
+    }
     Ok(())
 }
 
@@ -238,7 +253,7 @@ async fn connect_listener(pool: &PgPool) -> Result<PgListener, EventsError> {
 async fn listen(
     listener: PgListener,
     pool: PgPool,
-    db: DatabaseConnection,
+    db: Db,
     hub: Hub,
     mut stopped: watch::Receiver<bool>,
 ) {
@@ -304,7 +319,7 @@ async fn listen(
 /// Turns a notification into the event to deliver, reading the row back if it was left out.
 /// A row that cannot be read back is delivered as `None` (and logged): subscribers still
 /// learn that the row changed and can query it.
-async fn receive(db: &DatabaseConnection, notification: &PgNotification) -> Option<Change> {
+async fn receive(db: &Db, notification: &PgNotification) -> Option<Change> {
     let notice = match Notice::decode(notification.payload()) {
         Ok(notice) => notice,
         Err(error) => {

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::Db;
 use async_graphql::dataloader::{DataLoader, Loader};
-use sea_orm::DatabaseConnection;
 use service::customer::Customer;
 use service::todo::{Todo, TodoFilter, TodoPageQuery};
 use service::{Page, Principal};
@@ -25,7 +25,7 @@ pub struct Loaders {
 impl Loaders {
     /// Builds every loader over the pool; each waits `delay` for more keys before it runs
     /// its query.
-    pub fn new(db: &DatabaseConnection, delay: Duration) -> Self {
+    pub fn new(db: &Db, delay: Duration) -> Self {
         fn loader<T: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(
             inner: T,
             delay: Duration,
@@ -47,7 +47,7 @@ impl Loaders {
 }
 
 /// Loads customers by id.
-pub struct CustomerLoader(DatabaseConnection);
+pub struct CustomerLoader(Db);
 
 /// Groups keys by the principal they are read for: one query per principal in a batch
 /// (in practice one, the request's).
@@ -79,7 +79,7 @@ impl Loader<(Principal, i32)> for CustomerLoader {
 }
 
 /// Loads todos by id.
-pub struct TodoLoader(DatabaseConnection);
+pub struct TodoLoader(Db);
 
 impl Loader<(Principal, i32)> for TodoLoader {
     type Value = Todo;
@@ -113,7 +113,7 @@ pub struct CustomerTodosKey {
 }
 
 /// Loads pages of todos for many customers: one query per distinct request.
-pub struct CustomerTodosLoader(DatabaseConnection);
+pub struct CustomerTodosLoader(Db);
 
 impl Loader<CustomerTodosKey> for CustomerTodosLoader {
     type Value = Page<Todo>;
@@ -162,7 +162,7 @@ pub struct TodoCountKey {
 }
 
 /// Counts todos for many customers: one grouped query per distinct filter.
-pub struct TodoCountLoader(DatabaseConnection);
+pub struct TodoCountLoader(Db);
 
 impl Loader<TodoCountKey> for TodoCountLoader {
     type Value = u64;

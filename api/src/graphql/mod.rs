@@ -17,8 +17,8 @@ mod todo;
 mod viewer;
 mod ws;
 
+use crate::db::Db;
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
-use sea_orm::DatabaseConnection;
 
 pub use connection::PageLimits;
 pub use documents::DocumentCache;
@@ -77,12 +77,7 @@ pub fn sdl() -> String {
 }
 
 /// Builds the executable schema over the pool, with the configured limits.
-pub fn build_schema(
-    db: DatabaseConnection,
-    events: Events,
-    writer: Writer,
-    config: &Config,
-) -> ApiSchema {
+pub fn build_schema(db: Db, events: Events, writer: Writer, config: &Config) -> ApiSchema {
     let mut builder = schema_builder()
         .data(Loaders::new(
             &db,

@@ -16,7 +16,7 @@ use crate::state::AppState;
 pub(super) fn registry(state: &AppState) -> Registry {
     let mut registry = Registry::default();
     registry.register_collector(Box::new(Sampled {
-        pool: Pool::of(&state.db, state.config.pool_size()),
+        pool: Pool::of(state.db.connection(), state.config.pool_size()),
         events: state.events.counts(),
         process: Process::read(),
     }));

@@ -1,10 +1,10 @@
 //! `/v1/customers`: the customer seed's routes, answering exactly as it did.
 
+use crate::db::Db;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use service::customer::{self as customers, Customer, NewCustomer};
 use service::{Valid, Validate};
@@ -153,7 +153,7 @@ fn service_error(
     )
 )]
 async fn list(
-    State(db): State<DatabaseConnection>,
+    State(db): State<Db>,
     Viewer(viewer): Viewer,
     LimitOffset(params): LimitOffset,
 ) -> Result<Json<Vec<CustomerJson>>, RestError> {
@@ -174,7 +174,7 @@ async fn list(
     )
 )]
 async fn read(
-    State(db): State<DatabaseConnection>,
+    State(db): State<Db>,
     Viewer(viewer): Viewer,
     id: PathId,
 ) -> Result<Json<CustomerJson>, RestError> {

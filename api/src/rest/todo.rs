@@ -1,10 +1,10 @@
 //! `/api/v1/todos`: the todo seed's routes, answering exactly as it did, plus the optional
 //! `customer_id` link.
 
+use crate::db::Db;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use service::todo::{self as todos, NewTodo, Todo, TodoStatus};
 use service::{Field, Invalid, Valid, Validate};
@@ -130,7 +130,7 @@ fn service_error(error: service::Error, body: Option<&JsonObject>) -> RestError 
     )
 )]
 async fn list(
-    State(db): State<DatabaseConnection>,
+    State(db): State<Db>,
     Viewer(viewer): Viewer,
     LimitOffset(params): LimitOffset,
 ) -> Result<Json<Vec<TodoJson>>, RestError> {
@@ -151,7 +151,7 @@ async fn list(
     )
 )]
 async fn read(
-    State(db): State<DatabaseConnection>,
+    State(db): State<Db>,
     Viewer(viewer): Viewer,
     id: PathId,
 ) -> Result<Json<TodoJson>, RestError> {

@@ -6,7 +6,7 @@
 mod customer;
 mod todo;
 
-use sea_orm::DatabaseConnection;
+use crate::db::Db;
 
 use crate::events::Events;
 
@@ -14,13 +14,13 @@ use crate::events::Events;
 /// shared).
 #[derive(Clone, Debug)]
 pub struct Writer {
-    db: DatabaseConnection,
+    db: Db,
     events: Events,
 }
 
 impl Writer {
     /// Writes to `db` and publishes through `events`.
-    pub fn new(db: DatabaseConnection, events: Events) -> Self {
+    pub fn new(db: Db, events: Events) -> Self {
         Self { db, events }
     }
 }

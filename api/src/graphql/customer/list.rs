@@ -118,7 +118,7 @@ pub struct CustomerCount(pub Option<Arc<ServiceFilter>>);
 impl CustomerCount {
     /// Counts the matching customers; run only when `totalCount` is selected.
     async fn count(&self, ctx: &Context<'_>) -> Result<u64> {
-        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        let db = ctx.data::<crate::db::Db>()?;
         service::customer::count_matching(db, viewer(ctx)?, self.0.as_deref())
             .await
             .gql()

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::db::Db;
 use async_graphql::{Context, Object, Result};
-use sea_orm::DatabaseConnection;
 use service::customer as customers;
 
 use super::Customer;
@@ -28,7 +28,7 @@ impl CustomerQuery {
     ) -> Result<Option<Customer>> {
         // A direct read: a root field has nothing to batch with, and the loader's wait for
         // more keys would only add latency.
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = ctx.data::<Db>()?;
         Ok(customers::find(db, viewer(ctx)?, customer_id)
             .await
             .gql()?
@@ -41,7 +41,7 @@ impl CustomerQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The email address to look for.")] email: String,
     ) -> Result<Option<Customer>> {
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = ctx.data::<Db>()?;
         Ok(customers::find_by_email(db, viewer(ctx)?, &email)
             .await
             .gql()?
@@ -75,7 +75,7 @@ impl CustomerQuery {
             before,
         }
         .into_query(ctx, NodeType::Customer, filter, order_by)?;
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = ctx.data::<Db>()?;
         let page = customers::page(db, viewer(ctx)?, &query).await.gql()?;
         Ok(CustomerConnection::new(
             page,

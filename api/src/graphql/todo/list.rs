@@ -147,7 +147,7 @@ impl TodoCount {
     async fn count(&self, ctx: &Context<'_>) -> Result<u64> {
         match self {
             Self::All(filter) => {
-                let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+                let db = ctx.data::<crate::db::Db>()?;
                 service::todo::count_matching(db, viewer(ctx)?, filter.as_deref())
                     .await
                     .gql()

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::db::Db;
 use async_graphql::{Context, Object, Result};
-use sea_orm::DatabaseConnection;
 use service::todo as todos;
 
 use super::Todo;
@@ -26,7 +26,7 @@ impl TodoQuery {
         #[graphql(desc = "The todo's number (`todoId`).")] todo_id: i32,
     ) -> Result<Option<Todo>> {
         // A direct read: a root field has nothing to batch with.
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = ctx.data::<Db>()?;
         Ok(todos::find(db, viewer(ctx)?, todo_id)
             .await
             .gql()?
@@ -62,7 +62,7 @@ impl TodoQuery {
             before,
         }
         .into_query(ctx, NodeType::Todo, filter, order_by)?;
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = ctx.data::<Db>()?;
         let page = todos::page(db, viewer(ctx)?, &query).await.gql()?;
         Ok(TodoConnection::new(
             page,
