@@ -649,3 +649,346 @@ async fn each_replica_delivers_relayed_changes_only_to_subscribers_allowed_to_re
 
     tokio::join!(a.stop(), b.stop());
 }
+
+/// A TCP load balancer on loopback, as HAProxy in `mode tcp` with `balance roundrobin` and
+/// `option redispatch`: each connection goes to the next replica in turn, or to the one after
+/// when a replica refuses it (one that has stopped).
+struct Balancer {
+    port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Balancer {
+    async fn start(backends: Vec<u16>) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the balancer");
+        let port = listener.local_addr().expect("its address").port();
+        let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (backends, next) = (backends.clone(), next.clone());
+                tokio::spawn(async move {
+                    let first = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    for offset in 0..backends.len() {
+                        let port = backends[(first + offset) % backends.len()];
+                        if let Ok(mut server) = TcpStream::connect(("127.0.0.1", port)).await {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self { port, task }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// What the load saw: acknowledged writes (in the order each worker made them), answers by
+/// status, and requests that got no answer at all.
+#[derive(Default)]
+struct LoadOutcome {
+    created: Vec<(i64, String)>,
+    updated: Vec<i64>,
+    statuses: std::collections::BTreeMap<u16, usize>,
+    unanswered: usize,
+    unanswered_after_stop: usize,
+}
+
+/// The (kind, customerId) sequence a subscription delivered up to the marker customer's
+/// creation.
+async fn customer_events_until(subscription: &mut Subscription, marker: i64) -> Vec<(String, i64)> {
+    let mut seen = Vec::new();
+    loop {
+        let event = subscription.next_event().await;
+        let change = &event["customerChanged"];
+        let entry = (
+            change["kind"].as_str().expect("a kind").to_owned(),
+            change["customerId"].as_i64().expect("an id"),
+        );
+        if entry == ("CREATED".to_owned(), marker) {
+            return seen;
+        }
+        seen.push(entry);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: run with --ignored and TEST_DATABASE_URL set"]
+async fn three_replicas_behind_a_balancer_lose_no_write_when_one_stops_under_load() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    /// Workers, and operations each: a REST create, a GraphQL update, two reads.
+    const WORKERS: usize = 8;
+    const ROUNDS: usize = 40;
+
+    let database = FreshDatabase::create().await;
+    let (a, b, c) = tokio::join!(
+        Replica::start(&database.url),
+        Replica::start(&database.url),
+        Replica::start(&database.url)
+    );
+    let balancer = Balancer::start(vec![a.binary.port, b.binary.port, c.binary.port]).await;
+
+    let mut a_events = a.subscribe(CUSTOMER_CHANGED).await;
+    let mut b_events = b.subscribe(CUSTOMER_CHANGED).await;
+    let mut c_events = c.subscribe(CUSTOMER_CHANGED).await;
+    until_live(
+        &mut [&mut a_events, &mut b_events, &mut c_events],
+        "customerChanged",
+        |attempt| {
+            let a = &a;
+            async move {
+                a.create_customer("Warm-up", &format!("warm-up-{attempt}@example.com"))
+                    .await["customer_id"]
+                    .clone()
+            }
+        },
+    )
+    .await;
+    let start_marker = b.create_customer("Start", "start@example.com").await["customer_id"]
+        .as_i64()
+        .expect("an id");
+    for subscription in [&mut a_events, &mut b_events, &mut c_events] {
+        assert!(
+            subscription
+                .skip_until(EVENT_TIMEOUT, |data| data["customerChanged"]["customerId"]
+                    == json!(start_marker))
+                .await,
+            "the start marker reached every replica"
+        );
+    }
+
+    // A fresh connection per request, so each goes through the balancer's choice.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("HTTP client");
+    let outcome = Arc::new(Mutex::new(LoadOutcome::default()));
+    let done = Arc::new(AtomicUsize::new(0));
+    let stopped = Arc::new(AtomicBool::new(false));
+    let base = balancer.url("");
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|worker| {
+            let (client, outcome, done, stopped, base) = (
+                client.clone(),
+                outcome.clone(),
+                done.clone(),
+                stopped.clone(),
+                base.clone(),
+            );
+            tokio::spawn(async move {
+                let answer = |response: Result<reqwest::Response, reqwest::Error>| {
+                    let mut outcome = outcome.lock().expect("outcome");
+                    match response {
+                        Ok(response) => {
+                            *outcome.statuses.entry(response.status().as_u16()).or_default() += 1;
+                            Some(response)
+                        }
+                        Err(_) => {
+                            outcome.unanswered += 1;
+                            if stopped.load(Ordering::SeqCst) {
+                                outcome.unanswered_after_stop += 1;
+                            }
+                            None
+                        }
+                    }
+                };
+                for round in 0..ROUNDS {
+                    let email = format!("w{worker}-r{round}@example.com");
+                    let created = client
+                        .post(format!("{base}/v1/customers"))
+                        .json(&json!({ "first_name": "Load", "last_name": "Test", "email": email }))
+                        .send()
+                        .await;
+                    let mut id = None;
+                    if let Some(response) = answer(created)
+                        && response.status() == reqwest::StatusCode::CREATED
+                        && let Ok(body) = response.json::<Value>().await
+                    {
+                        let customer_id = body["customer_id"].as_i64().expect("an id");
+                        outcome.lock().expect("outcome").created.push((customer_id, email));
+                        id = Some(customer_id);
+                    }
+                    let Some(id) = id else { continue };
+                    let read = client.get(format!("{base}/v1/customers/{id}")).send().await;
+                    answer(read);
+                    let updated = client
+                        .post(format!("{base}/graphql"))
+                        .json(&json!({
+                            "query": "mutation ($id: Int!) { updateCustomer(customerId: $id, \
+                                      patch: { firstName: \"Updated\" }) { customerId } }",
+                            "variables": { "id": id },
+                        }))
+                        .send()
+                        .await;
+                    if let Some(response) = answer(updated)
+                        && let Ok(body) = response.json::<Value>().await
+                        && body["data"]["updateCustomer"]["customerId"] == json!(id)
+                    {
+                        outcome.lock().expect("outcome").updated.push(id);
+                    }
+                    let query = client
+                        .post(format!("{base}/graphql"))
+                        .json(&json!({
+                            "query": "query ($id: Int!) { customer(customerId: $id) { firstName } }",
+                            "variables": { "id": id },
+                        }))
+                        .send()
+                        .await;
+                    answer(query);
+                    done.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+
+    // Half-way through, replica A is stopped with SIGTERM; its subscriber is closed.
+    while done.load(Ordering::SeqCst) < WORKERS * ROUNDS / 2 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let a_port = a.binary.port;
+    a.stop().await;
+    stopped.store(true, Ordering::SeqCst);
+    for worker in workers {
+        worker.await.expect("a load worker");
+    }
+    let outcome = Arc::try_unwrap(outcome)
+        .ok()
+        .expect("workers done")
+        .into_inner()
+        .expect("outcome");
+    eprintln!(
+        "three replicas (A on {a_port} stopped half-way): answers by status {:?}, \
+         unanswered {} ({} after A had exited), {} creates and {} updates acknowledged",
+        outcome.statuses,
+        outcome.unanswered,
+        outcome.unanswered_after_stop,
+        outcome.created.len(),
+        outcome.updated.len()
+    );
+    assert!(
+        outcome.statuses.keys().all(|status| *status < 500),
+        "no 5xx: {:?}",
+        outcome.statuses
+    );
+    assert_eq!(
+        outcome.unanswered_after_stop, 0,
+        "once A had exited, B and C answered everything"
+    );
+    assert!(
+        outcome.created.len() >= WORKERS * ROUNDS * 9 / 10,
+        "most writes went through: {}",
+        outcome.created.len()
+    );
+
+    // Every acknowledged write is in the database.
+    let db = Database::connect(&database.url).await.expect("connect");
+    for (id, email) in &outcome.created {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT email, first_name FROM customer WHERE customer_id = $1",
+                [(*id as i32).into()],
+            ))
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("acknowledged customer {id} is missing"));
+        assert_eq!(&row.try_get::<String>("", "email").expect("email"), email);
+    }
+    for id in &outcome.updated {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT first_name FROM customer WHERE customer_id = $1",
+                [(*id as i32).into()],
+            ))
+            .await
+            .expect("query")
+            .expect("the row");
+        assert_eq!(
+            row.try_get::<String>("", "first_name").expect("name"),
+            "Updated"
+        );
+    }
+    db.close().await.ok();
+
+    // B and C delivered the same events, in the same order, each acknowledged write once.
+    let end_marker = b.create_customer("End", "end@example.com").await["customer_id"]
+        .as_i64()
+        .expect("an id");
+    let on_b = customer_events_until(&mut b_events, end_marker).await;
+    let on_c = customer_events_until(&mut c_events, end_marker).await;
+    assert_eq!(on_b, on_c, "B and C saw the same sequence");
+    let mut counted = std::collections::HashMap::new();
+    for event in &on_b {
+        *counted.entry(event.clone()).or_insert(0) += 1;
+    }
+    assert!(counted.values().all(|n| *n == 1), "no event twice");
+    for (id, _) in &outcome.created {
+        assert!(
+            counted.contains_key(&("CREATED".to_owned(), *id)),
+            "creation of {id} delivered"
+        );
+    }
+    for id in &outcome.updated {
+        assert!(
+            counted.contains_key(&("UPDATED".to_owned(), *id)),
+            "update of {id} delivered"
+        );
+    }
+    // Each customer's creation comes before its update.
+    for id in &outcome.updated {
+        let created = on_b.iter().position(|e| *e == ("CREATED".to_owned(), *id));
+        let updated = on_b.iter().position(|e| *e == ("UPDATED".to_owned(), *id));
+        assert!(created < updated, "customer {id}: created before updated");
+    }
+    // A's subscriber saw a prefix of that sequence, then the close of a stopping server.
+    let mut on_a = Vec::new();
+    loop {
+        let message = tokio::time::timeout(EVENT_TIMEOUT, a_events.socket.next())
+            .await
+            .expect("A's socket ends within the timeout");
+        match message {
+            Some(Ok(Message::Text(text))) => {
+                let message: Value = serde_json::from_str(text.as_str()).expect("JSON");
+                if message["type"] == "next" {
+                    let change = &message["payload"]["data"]["customerChanged"];
+                    on_a.push((
+                        change["kind"].as_str().expect("a kind").to_owned(),
+                        change["customerId"].as_i64().expect("an id"),
+                    ));
+                }
+            }
+            Some(Ok(Message::Close(frame))) => {
+                let code = frame.map(|frame| u16::from(frame.code));
+                assert_eq!(code, Some(1001), "A closed its subscription as going away");
+                break;
+            }
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => panic!("A's socket ended without a close frame"),
+        }
+    }
+    assert_eq!(
+        on_a[..],
+        on_b[..on_a.len()],
+        "A delivered a prefix of B's sequence"
+    );
+
+    tokio::join!(b.stop(), c.stop());
+}

@@ -1,13 +1,13 @@
-//! Change events: every successful write, from REST or GraphQL, published after it commits.
+//! Change events: every successful write, from REST or GraphQL, announced as it commits.
 //!
 //! Subscribers read in-process broadcast channels: a slow subscriber lags and skips events
 //! instead of blocking writers or other subscribers. How a published event reaches those
 //! channels depends on the database:
 //!
-//! - **SQLite** (one process owns the file): [`Events::customer`] and [`Events::todo`] send
-//!   straight to the local channels.
-//! - **PostgreSQL** (possibly several replicas on one database): publishing only queues the
-//!   event; a background publisher sends it with `pg_notify` on [`CHANNEL`], and every
+//! - **SQLite** (one process owns the file): events go straight to the local channels once
+//!   the write has committed ([`Announced::deliver`]).
+//! - **PostgreSQL** (possibly several replicas on one database): the write's transaction
+//!   sends the event with `pg_notify` on [`CHANNEL`] ([`Events::announce`]), and every
 //!   replica's listener (started by [`start`]) turns the notifications it receives into
 //!   local broadcasts, its own included. See [`EventRelay`] for why even local events take
 //!   the round trip.
@@ -19,20 +19,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures::Stream;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use service::customer::Customer;
 use service::todo::Todo;
+use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, mpsc};
 
 pub use relay::{APPLICATION_NAME, CHANNEL, EventRelay, EventsError, start};
 
 /// How many events a subscriber may fall behind before it starts skipping.
 const CHANNEL_CAPACITY: usize = 1024;
-
-/// How many events may wait for `pg_notify` before new ones are dropped (with a warning):
-/// bounded so that a stalled database cannot make the queue grow without limit, large
-/// enough for bursts such as a bulk create.
-const OUTBOX_CAPACITY: usize = 4096;
 
 /// What happened to a row.
 #[derive(
@@ -157,9 +153,9 @@ impl Hub {
 #[derive(Clone, Debug)]
 pub struct Events {
     hub: Hub,
-    /// `Some` on PostgreSQL: the queue of the task that sends each event with `pg_notify`.
-    /// `None`: events go straight to [`Events::hub`].
-    outbox: Option<mpsc::Sender<Change>>,
+    /// On PostgreSQL: events are sent with `pg_notify` and the relay's listener delivers
+    /// them. Otherwise they go straight to [`Events::hub`].
+    replicated: bool,
 }
 
 impl Default for Events {
@@ -168,68 +164,109 @@ impl Default for Events {
     fn default() -> Self {
         Self {
             hub: Hub::new(),
-            outbox: None,
+            replicated: false,
+        }
+    }
+}
+
+impl Change {
+    /// A customer write's event; a deleted customer's carries no row.
+    pub(crate) fn customer(kind: ChangeKind, customer: &Customer) -> Self {
+        Change::Customer(CustomerEvent {
+            kind,
+            customer_id: customer.customer_id,
+            customer: (kind != ChangeKind::Deleted).then(|| customer.clone()),
+        })
+    }
+
+    /// A todo write's event (`todo` is the row after the change, or the deleted row).
+    pub(crate) fn todo(kind: ChangeKind, todo: &Todo) -> Self {
+        Change::Todo(TodoEvent {
+            kind,
+            todo_id: todo.id,
+            customer_id: todo.customer_id,
+            todo: (kind != ChangeKind::Deleted).then(|| todo.clone()),
+        })
+    }
+}
+
+/// Events announced in a write's transaction, to hand to local subscribers once it has
+/// committed ([`Announced::deliver`]); dropped if it did not.
+#[must_use = "deliver the events once the transaction has committed"]
+#[derive(Debug)]
+pub(crate) struct Announced {
+    hub: Hub,
+    /// The events for in-process delivery; empty when PostgreSQL delivers them.
+    local: Vec<Change>,
+    count: u64,
+}
+
+impl Announced {
+    /// Call after the commit: in-process events reach the subscribers, and every event
+    /// counts as published.
+    pub(crate) fn deliver(self) {
+        for change in self.local {
+            self.hub.deliver(change);
+        }
+        for _ in 0..self.count {
+            self.hub.tally.published();
         }
     }
 }
 
 impl Events {
     /// Events that travel through PostgreSQL: the relay's listener delivers to `hub`.
-    fn replicated(hub: Hub, outbox: mpsc::Sender<Change>) -> Self {
+    fn replicated(hub: Hub) -> Self {
         Self {
             hub,
-            outbox: Some(outbox),
+            replicated: true,
         }
     }
 
     /// Whether events go through PostgreSQL (`pg_notify`) rather than straight to the local
     /// subscribers; for logs and tests.
     pub fn is_replicated(&self) -> bool {
-        self.outbox.is_some()
+        self.replicated
     }
 
-    /// Publishes a customer change; having no subscribers is normal.
-    pub fn customer(&self, kind: ChangeKind, customer_id: i32, customer: Option<&Customer>) {
-        self.publish(Change::Customer(CustomerEvent {
-            kind,
-            customer_id,
-            customer: customer.cloned(),
-        }));
-    }
-
-    /// Publishes a todo change (`todo` is the row after the change, or the deleted row).
-    pub fn todo(&self, kind: ChangeKind, todo: &Todo) {
-        self.publish(Change::Todo(TodoEvent {
-            kind,
-            todo_id: todo.id,
-            customer_id: todo.customer_id,
-            todo: (kind != ChangeKind::Deleted).then(|| todo.clone()),
-        }));
-    }
-
-    /// Never waits and never fails: the write has already committed, so a lost event is
-    /// logged rather than turned into an error for the client.
-    fn publish(&self, change: Change) {
-        let Some(outbox) = &self.outbox else {
-            self.hub.deliver(change);
-            self.hub.tally.published();
-            return;
-        };
-        // Counted as published once `pg_notify` has sent it (the relay's publisher).
-        match outbox.try_send(change) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.hub.tally.dropped(1);
-                tracing::warn!(
-                    capacity = OUTBOX_CAPACITY,
-                    "too many change events wait for pg_notify; one was dropped"
-                );
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                self.hub.tally.dropped(1);
-                tracing::warn!("the change-event relay has stopped; an event was dropped");
-            }
+    /// Announces a write's `changes` inside its `transaction`, before it commits.
+    ///
+    /// On PostgreSQL each is a `pg_notify` in the transaction: PostgreSQL sends the
+    /// notifications when it commits, in commit order, and never for a write that rolled
+    /// back, so every replica's subscribers see one row's changes in the order they were
+    /// made, whichever replicas made them, and no acknowledged write's event can be lost
+    /// between the commit and its announcement. (Sent after the commit from each replica's
+    /// own queue, a change made on one replica could overtake an earlier one made on
+    /// another.) A failed `pg_notify` fails the write.
+    pub(crate) async fn announce(
+        &self,
+        transaction: &impl ConnectionTrait,
+        changes: Vec<Change>,
+    ) -> Result<Announced, DbErr> {
+        let count = changes.len() as u64;
+        if !self.replicated {
+            return Ok(Announced {
+                hub: self.hub.clone(),
+                local: changes,
+                count,
+            });
         }
+        for change in &changes {
+            let payload =
+                wire::Notice::encode(change).map_err(|error| DbErr::Custom(error.to_string()))?;
+            transaction
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_notify($1, $2)",
+                    [CHANNEL.into(), payload.into()],
+                ))
+                .await?;
+        }
+        Ok(Announced {
+            hub: self.hub.clone(),
+            local: Vec::new(),
+            count,
+        })
     }
 
     /// A new subscription to customer changes: every later event, in order; a subscriber

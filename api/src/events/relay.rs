@@ -1,18 +1,14 @@
 //! Carrying change events between replicas through PostgreSQL `NOTIFY` / `LISTEN`.
 //!
-//! Two background tasks per process:
+//! Writes send their events themselves, with `pg_notify` inside their transactions
+//! ([`Events::announce`]). What runs here, one background task per process:
 //!
-//! - the **publisher** takes events from [`Events`]'s queue, in the order they were
-//!   published, and sends each with `SELECT pg_notify(CHANNEL, payload)` on the service's
-//!   pool. Writers only enqueue, so they never wait for it; a failed `pg_notify` is logged
-//!   and the event is lost (the write itself has committed).
 //! - the **listener** holds one connection of its own (a separate one-connection pool with
 //!   `application_name` [`APPLICATION_NAME`], so it never takes a connection from requests;
 //!   to `DATABASE_LISTEN_URL` when the pool goes through a pooler) that has run `LISTEN` on
 //!   [`CHANNEL`], and broadcasts each notification to the local
 //!   subscribers, reading the row back first when it did not fit in the payload.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::{
@@ -22,11 +18,11 @@ use sea_orm::{ConnectionTrait, DbBackend};
 
 use crate::db::Db;
 use service::Principal;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::wire::Notice;
-use super::{Change, CustomerEvent, Events, Hub, OUTBOX_CAPACITY, Tally, TodoEvent};
+use super::{Change, CustomerEvent, Events, Hub, TodoEvent};
 
 /// The notification channel. `NOTIFY` is scoped to one database, so services on different
 /// databases of the same server do not hear each other.
@@ -53,9 +49,6 @@ pub enum EventsError {
     /// Receiving a notification failed (connection lost and not yet re-established).
     #[error("cannot receive change events: {0}")]
     Receive(#[source] sea_orm::sqlx::Error),
-    /// `pg_notify` failed; the event is lost.
-    #[error("cannot send a change event: {0}")]
-    Notify(#[source] sea_orm::sqlx::Error),
     /// An event could not be turned into JSON, or a payload was not an event.
     #[error("malformed change event: {0}")]
     Payload(#[source] serde_json::Error),
@@ -109,30 +102,20 @@ pub async fn start(db: &Db, listen_url: &str) -> Result<(Events, EventRelay), Ev
     let listener = connect_listener(&listener_pool).await?;
 
     let hub = Hub::new();
-    let (outbox, queue) = mpsc::channel(OUTBOX_CAPACITY);
     let (stop, stopped) = watch::channel(false);
-    let tasks = vec![
-        tokio::spawn(publish(
-            pool,
-            db.pinned(),
-            queue,
-            hub.tally(),
-            stopped.clone(),
-        )),
-        tokio::spawn(listen(
-            listener,
-            listener_pool.clone(),
-            db.clone(),
-            hub.clone(),
-            stopped,
-        )),
-    ];
+    let tasks = vec![tokio::spawn(listen(
+        listener,
+        listener_pool.clone(),
+        db.clone(),
+        hub.clone(),
+        stopped,
+    ))];
     tracing::debug!(
         channel = CHANNEL,
         "relaying change events through PostgreSQL"
     );
     Ok((
-        Events::replicated(hub, outbox),
+        Events::replicated(hub),
         EventRelay {
             stop: Some(stop),
             tasks,
@@ -171,63 +154,6 @@ impl EventRelay {
 /// Resolves once a stop is asked for, or the relay is dropped.
 async fn stop_requested(stopped: &mut watch::Receiver<bool>) {
     let _ = stopped.wait_for(|stop| *stop).await;
-}
-
-/// The publisher task: sends queued events in order until stopped, then sends what is left.
-async fn publish(
-    pool: PgPool,
-    pinned: bool,
-    mut queue: mpsc::Receiver<Change>,
-    tally: Arc<Tally>,
-    mut stopped: watch::Receiver<bool>,
-) {
-    let mut stopping = false;
-    loop {
-        let change = if stopping {
-            queue.recv().await
-        } else {
-            tokio::select! {
-                change = queue.recv() => change,
-                () = stop_requested(&mut stopped) => {
-                    // Refuse new events, keep the ones already queued.
-                    queue.close();
-                    stopping = true;
-                    continue;
-                }
-            }
-        };
-        let Some(change) = change else { break };
-        match notify(&pool, pinned, &change).await {
-            Ok(()) => tally.published(),
-            Err(error) => {
-                tally.dropped(1);
-                tracing::error!(%error, "a change event was not sent to subscribers");
-            }
-        }
-    }
-}
-
-/// Sends one event with `pg_notify`, in a statement (and so a transaction) of its own:
-/// PostgreSQL folds notifications with identical payloads sent in one transaction into one,
-/// and two events can have identical payloads (two updates of one row too large to send).
-/// Behind a pooler (`pinned`) that transaction is explicit, so that the statement's two round
-/// trips reach one server connection (see [`crate::db`]).
-async fn notify(pool: &PgPool, pinned: bool, change: &Change) -> Result<(), EventsError> {
-    let payload = Notice::encode(change).map_err(EventsError::Payload)?;
-    let statement = sea_orm::sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(CHANNEL)
-        .bind(payload);
-    if pinned {
-        let mut transaction = pool.begin().await.map_err(EventsError::Notify)?;
-        statement
-            .execute(&mut *transaction)
-            .await
-            .map_err(EventsError::Notify)?;
-        transaction.commit().await.map_err(EventsError::Notify)?;
-    } else {
-        statement.execute(pool).await.map_err(EventsError::Notify)?;
-    }
-    Ok(())
 }
 
 /// Connects a listener on `pool` and runs `LISTEN`.

@@ -1,12 +1,12 @@
 //! Customer writes: create, create many, upsert, update, delete, each checked against the
-//! principal's role first and announced after.
+//! principal's role first and announced in its transaction.
 
 use service::access::{self, Action};
 use service::customer::{self as customers, Customer, CustomerPatch, NewCustomer};
 use service::{BatchError, Patch, Principal, Result, Valid};
 
 use super::Writer;
-use crate::events::ChangeKind;
+use crate::events::{Change, ChangeKind};
 
 impl Writer {
     /// Creates a customer and announces it.
@@ -16,9 +16,12 @@ impl Writer {
         new: Valid<NewCustomer>,
     ) -> Result<Customer> {
         access::authorize(principal, Action::CreateCustomer)?;
-        let customer = customers::create(&self.db, new).await?;
-        self.customer_changed(ChangeKind::Created, &customer);
-        Ok(customer)
+        self.transact(service::Error::from, async |db| {
+            let customer = customers::create(db, new).await?;
+            let change = Change::customer(ChangeKind::Created, &customer);
+            Ok((customer, vec![change]))
+        })
+        .await
     }
 
     /// Creates every customer or none, and announces each once all are committed.
@@ -28,11 +31,18 @@ impl Writer {
         news: Vec<NewCustomer>,
     ) -> Result<Vec<Customer>, BatchError> {
         access::authorize(principal, Action::CreateCustomer).map_err(BatchError::of_whole)?;
-        let created = customers::create_many(&self.db, news).await?;
-        for customer in &created {
-            self.customer_changed(ChangeKind::Created, customer);
-        }
-        Ok(created)
+        self.transact(
+            |error| BatchError::of_whole(error.into()),
+            async |db| {
+                let created = customers::create_many(db, news).await?;
+                let changes = created
+                    .iter()
+                    .map(|customer| Change::customer(ChangeKind::Created, customer))
+                    .collect();
+                Ok((created, changes))
+            },
+        )
+        .await
     }
 
     /// Creates the customer or replaces the one with its email, and announces which.
@@ -42,14 +52,17 @@ impl Writer {
         new: Valid<NewCustomer>,
     ) -> Result<Customer> {
         access::authorize(principal, Action::CreateCustomer)?;
-        let (customer, created) = customers::upsert(&self.db, new).await?;
-        let kind = if created {
-            ChangeKind::Created
-        } else {
-            ChangeKind::Updated
-        };
-        self.customer_changed(kind, &customer);
-        Ok(customer)
+        self.transact(service::Error::from, async |db| {
+            let (customer, created) = customers::upsert(db, new).await?;
+            let kind = if created {
+                ChangeKind::Created
+            } else {
+                ChangeKind::Updated
+            };
+            let change = Change::customer(kind, &customer);
+            Ok((customer, vec![change]))
+        })
+        .await
     }
 
     /// Changes a customer and announces it.
@@ -61,9 +74,12 @@ impl Writer {
     ) -> Result<Customer> {
         let sets_email = matches!(patch.email, Patch::Set(_));
         access::authorize(principal, Action::UpdateCustomer { sets_email })?;
-        let customer = customers::update(&self.db, principal, customer_id, patch).await?;
-        self.customer_changed(ChangeKind::Updated, &customer);
-        Ok(customer)
+        self.transact(service::Error::from, async |db| {
+            let customer = customers::update(db, principal, customer_id, patch).await?;
+            let change = Change::customer(ChangeKind::Updated, &customer);
+            Ok((customer, vec![change]))
+        })
+        .await
     }
 
     /// Deletes a customer, announces it, and returns the row as it was.
@@ -73,14 +89,11 @@ impl Writer {
         customer_id: i32,
     ) -> Result<Customer> {
         access::authorize(principal, Action::DeleteCustomer)?;
-        let customer = customers::delete(&self.db, principal, customer_id).await?;
-        self.customer_changed(ChangeKind::Deleted, &customer);
-        Ok(customer)
-    }
-
-    /// The event of one customer write; a deleted customer's event carries no row.
-    fn customer_changed(&self, kind: ChangeKind, customer: &Customer) {
-        let row = (kind != ChangeKind::Deleted).then_some(customer);
-        self.events.customer(kind, customer.customer_id, row);
+        self.transact(service::Error::from, async |db| {
+            let customer = customers::delete(db, principal, customer_id).await?;
+            let change = Change::customer(ChangeKind::Deleted, &customer);
+            Ok((customer, vec![change]))
+        })
+        .await
     }
 }
