@@ -133,13 +133,13 @@ impl Collector for Sampled {
         counter(
             &mut encoder,
             "change_events_published",
-            "Change events this process published after a write committed",
+            "Change events of writes this process committed",
             self.events.published,
         )?;
         counter(
             &mut encoder,
             "change_events_dropped",
-            "Change events lost: not sent (queue full, relay down) or skipped by a slow subscriber",
+            "Change events a subscriber will never get: skipped by a subscriber too slow to keep up",
             self.events.dropped,
         )?;
         let process = self.process.as_ref();
