@@ -90,18 +90,9 @@ pub async fn check_statement_timeout(db: &crate::db::Db, config: &Config) {
         return;
     }
     let wanted = config.request_timeout_secs.saturating_mul(1000);
-    // `current_setting` in milliseconds, whatever unit the server was configured with.
-    let statement = sea_orm::Statement::from_string(
-        sea_orm::DbBackend::Postgres,
-        "SELECT EXTRACT(EPOCH FROM current_setting('statement_timeout')::interval) * 1000 AS ms",
-    );
-    let found = match db.query_one_raw(statement).await {
-        Ok(Some(row)) => row.try_get::<f64>("", "ms").ok(),
-        _ => None,
-    };
-    match found {
-        Some(ms) if ms > 0.0 && ms <= wanted as f64 => {}
-        Some(ms) => tracing::warn!(
+    match statement_timeout_ms(db).await {
+        Ok(ms) if ms > 0.0 && ms <= wanted as f64 => {}
+        Ok(ms) => tracing::warn!(
             statement_timeout_ms = ms,
             request_timeout_ms = wanted,
             "DB_STATEMENT_CACHE_CAPACITY=0 (pooler mode): the service sends no \
@@ -109,8 +100,24 @@ pub async fn check_statement_timeout(db: &crate::db::Db, config: &Config) {
              REQUEST_TIMEOUT_SECS; set one on the role or database (ALTER ROLE … SET \
              statement_timeout) or in the pooler (PgBouncer connect_query)"
         ),
-        None => tracing::warn!("cannot read the server's statement_timeout"),
+        Err(error) => tracing::warn!(%error, "cannot read the server's statement_timeout"),
     }
+}
+
+/// The `statement_timeout` of the server connection a statement on `db` gets, in
+/// milliseconds (0: none), whatever unit the server was configured with.
+pub async fn statement_timeout_ms(db: &crate::db::Db) -> Result<f64, DbErr> {
+    // EXTRACT gives `numeric`; the cast makes it a float8 the driver decodes as f64.
+    let statement = sea_orm::Statement::from_string(
+        sea_orm::DbBackend::Postgres,
+        "SELECT (EXTRACT(EPOCH FROM current_setting('statement_timeout')::interval) * 1000)\
+         ::float8 AS ms",
+    );
+    let row = db
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("statement_timeout".into()))?;
+    row.try_get::<f64>("", "ms")
 }
 
 /// Applies pending migrations under the cross-replica lock.

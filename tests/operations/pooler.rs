@@ -96,3 +96,27 @@ async fn concurrent_reads_of_different_statements_each_get_their_own_rows(backen
         task.await.expect("a reader");
     }
 }
+
+/// The statement_timeout a request's statements run under: the service's own, set on each
+/// connection from `REQUEST_TIMEOUT_SECS`, when connected directly; through the pooler the
+/// service sets none and the server connections carry the pooler's (30 s, from
+/// with-pgbouncer.sh's `connect_query`), which start-up reads to warn when it is missing.
+#[tokio::test]
+#[ignore = "PostgreSQL: run with --ignored and TEST_DATABASE_URL set"]
+async fn statement_timeout_is_the_services_own_directly_and_the_poolers_behind_it() {
+    let app = TestApp::spawn_with_vars(
+        Backend::Postgres,
+        &[("REQUEST_TIMEOUT_SECS", "7")],
+        |_| {},
+    )
+    .await;
+    let expected = if std::env::var_os("TEST_POOLER_URL").is_some() {
+        30_000.0
+    } else {
+        7_000.0
+    };
+    let found = api::database::statement_timeout_ms(&app.db)
+        .await
+        .expect("statement_timeout can be read");
+    assert_eq!(found, expected);
+}

@@ -43,8 +43,20 @@ impl Writer {
             .announce(&transaction, changes)
             .await
             .map_err(lift)?;
-        transaction.commit().await.map_err(lift)?;
-        announced.deliver();
+        // The commit and the hand-over run on a task of their own: a client that goes away
+        // cancels the request, and cancelled here the COMMIT could take effect while the
+        // in-process delivery (and sqlx's bookkeeping, which then sends a stray ROLLBACK)
+        // never happens.
+        let committed = tokio::spawn(async move {
+            transaction.commit().await?;
+            announced.deliver();
+            Ok(())
+        });
+        match committed.await {
+            Ok(result) => result.map_err(lift)?,
+            // The task panicked (it does not): the write's outcome is unknown.
+            Err(join) => return Err(lift(DbErr::Custom(format!("commit task: {join}")))),
+        }
         Ok(value)
     }
 }
