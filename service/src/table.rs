@@ -2,7 +2,7 @@
 //! list, the loaders' look-up by ids, and all-or-nothing batches.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
     TransactionSession, TransactionTrait,
 };
 
@@ -12,17 +12,12 @@ use crate::error::{BatchError, Result};
 use crate::paging::ListParams;
 
 /// The `visible` rows of `E` in the order of its primary key `key`, `limit`/`offset`
-/// applied: the REST lists.
-pub(crate) async fn list<E>(
-    db: &impl ConnectionTrait,
-    key: E::Column,
-    visible: Condition,
-    params: ListParams,
-) -> Result<Vec<E::Model>>
+/// applied, as a query: the REST lists, which stream it.
+pub(crate) fn listing<E>(key: E::Column, visible: Condition, params: ListParams) -> Select<E>
 where
     E: EntityTrait,
 {
-    Ok(E::find()
+    E::find()
         .filter(visible)
         .order_by_asc(key)
         .offset((params.offset > 0).then_some(params.offset))
@@ -32,8 +27,6 @@ where
                 .limit
                 .or((params.offset > 0).then_some(i64::MAX.unsigned_abs())),
         )
-        .all(db)
-        .await?)
 }
 
 /// The `visible` rows of `E` whose primary key `key` is one of `keys`, in no particular

@@ -104,12 +104,8 @@ async fn concurrent_reads_of_different_statements_each_get_their_own_rows(backen
 #[tokio::test]
 #[ignore = "PostgreSQL: run with --ignored and TEST_DATABASE_URL set"]
 async fn statement_timeout_is_the_services_own_directly_and_the_poolers_behind_it() {
-    let app = TestApp::spawn_with_vars(
-        Backend::Postgres,
-        &[("REQUEST_TIMEOUT_SECS", "7")],
-        |_| {},
-    )
-    .await;
+    let app =
+        TestApp::spawn_with_vars(Backend::Postgres, &[("REQUEST_TIMEOUT_SECS", "7")], |_| {}).await;
     let expected = if std::env::var_os("TEST_POOLER_URL").is_some() {
         30_000.0
     } else {

@@ -535,3 +535,58 @@ async fn delete_returns_the_deleted_todo_then_404(app: TestApp) {
         StatusCode::OK
     );
 }
+
+db_test!(a_list_longer_than_many_chunks_comes_back_whole_and_in_order);
+/// The full list is streamed in chunks of about 32 KiB: 3,000 todos (about 250 KiB, with
+/// quotes, backslashes and non-ASCII text that JSON must escape) come back as one valid
+/// array, every row once, in id order, each as `GET /api/v1/todos/{id}` gives it.
+async fn a_list_longer_than_many_chunks_comes_back_whole_and_in_order(app: TestApp) {
+    let news = (0..3000)
+        .map(|n| service::todo::NewTodo {
+            task: format!(
+                "task {n}: \"quoted\", back\\slash, déjà vu ✓ {}",
+                "x".repeat(n % 40)
+            ),
+            status: service::todo::TodoStatus::InProcess,
+            customer_id: None,
+        })
+        .collect();
+    service::todo::create_many(&app.db, service::Principal::Admin, news)
+        .await
+        .expect("3,000 todos");
+
+    let response = app.get("/api/v1/todos").await;
+
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(
+        response.headers.get("content-type").map(|v| v.as_bytes()),
+        Some(&b"application/json"[..])
+    );
+    assert!(
+        response.body.len() > 200 * 1024,
+        "{} bytes",
+        response.body.len()
+    );
+    let list = response.json();
+    let list = list.as_array().expect("an array");
+    assert_eq!(list.len(), 3000);
+    let ids: Vec<i64> = list
+        .iter()
+        .map(|todo| todo["id"].as_i64().expect("an id"))
+        .collect();
+    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "in id order");
+    for (n, todo) in list.iter().enumerate() {
+        let task = format!(
+            "task {n}: \"quoted\", back\\slash, déjà vu ✓ {}",
+            "x".repeat(n % 40)
+        );
+        assert_eq!(todo["task"], json!(task));
+        assert_eq!(todo["status"], json!("In Process"));
+    }
+    for index in [0, 1499, 2999] {
+        let one = app.get(&format!("/api/v1/todos/{}", ids[index])).await;
+        assert_eq!(one.json(), list[index]);
+    }
+    let page = app.get("/api/v1/todos?limit=2&offset=2998").await;
+    assert_eq!(page.json(), json!([list[2998], list[2999]]));
+}

@@ -3,15 +3,18 @@
 use crate::db::Db;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use service::customer::{self as customers, Customer, NewCustomer};
 use service::{Valid, Validate};
+use std::time::Duration;
 use utoipa::ToSchema;
 
 use super::error::{Detail, RestError, ValidationErrorBody};
 use super::extract::{BodyReader, JsonObject, LimitOffset, PathId, both};
+use super::stream::json_array;
 use crate::auth::Viewer;
 use crate::state::AppState;
 use crate::write::Writer;
@@ -153,14 +156,15 @@ fn service_error(
     )
 )]
 async fn list(
-    State(db): State<Db>,
+    State(state): State<AppState>,
     Viewer(viewer): Viewer,
     LimitOffset(params): LimitOffset,
-) -> Result<Json<Vec<CustomerJson>>, RestError> {
-    let rows = customers::list(&db, viewer, params)
+) -> Result<Response, RestError> {
+    let stall = Duration::from_secs(state.config.request_timeout_secs);
+    let rows = customers::listing(viewer, params);
+    json_array(state.db, rows, CustomerJson::from, stall)
         .await
-        .map_err(|error| service_error(error, None, None))?;
-    Ok(Json(rows.into_iter().map(CustomerJson::from).collect()))
+        .map_err(|error| service_error(error, None, None))
 }
 
 /// One customer.

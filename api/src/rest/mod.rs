@@ -4,6 +4,7 @@
 pub mod customer;
 pub mod error;
 pub mod extract;
+pub mod stream;
 pub mod todo;
 
 use std::sync::OnceLock;

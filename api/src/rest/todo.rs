@@ -3,15 +3,18 @@
 
 use crate::db::Db;
 use axum::extract::State;
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use service::todo::{self as todos, NewTodo, Todo, TodoStatus};
 use service::{Field, Invalid, Valid, Validate};
+use std::time::Duration;
 use utoipa::ToSchema;
 
 use super::error::{Detail, RestError, ValidationErrorBody};
 use super::extract::{BodyReader, JsonObject, LimitOffset, PathId, both};
+use super::stream::json_array;
 use crate::auth::Viewer;
 use crate::state::AppState;
 use crate::write::Writer;
@@ -130,14 +133,19 @@ fn service_error(error: service::Error, body: Option<&JsonObject>) -> RestError 
     )
 )]
 async fn list(
-    State(db): State<Db>,
+    State(state): State<AppState>,
     Viewer(viewer): Viewer,
     LimitOffset(params): LimitOffset,
-) -> Result<Json<Vec<TodoJson>>, RestError> {
-    let rows = todos::list(&db, viewer, params)
-        .await
-        .map_err(|error| service_error(error, None))?;
-    Ok(Json(rows.into_iter().map(TodoJson::from).collect()))
+) -> Result<Response, RestError> {
+    let stall = Duration::from_secs(state.config.request_timeout_secs);
+    json_array(
+        state.db,
+        todos::listing(viewer, params),
+        TodoJson::from,
+        stall,
+    )
+    .await
+    .map_err(|error| service_error(error, None))
 }
 
 /// One todo.

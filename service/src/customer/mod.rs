@@ -7,7 +7,7 @@ use entity::customer::{ActiveModel, Column, Entity};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, SqlErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select, SqlErr, TransactionTrait,
 };
 
 use crate::access::Principal;
@@ -140,13 +140,10 @@ pub async fn find_many(
     table::find_many::<Entity>(db, Column::CustomerId, visible(viewer), ids).await
 }
 
-/// The customers `viewer` may see, by `customer_id`: the REST list.
-pub async fn list(
-    db: &impl ConnectionTrait,
-    viewer: Principal,
-    params: ListParams,
-) -> Result<Vec<Customer>> {
-    table::list::<Entity>(db, Column::CustomerId, visible(viewer), params).await
+/// The customers `viewer` may see, by `customer_id`: the REST list, as a query,
+/// for the caller to stream (the full lists have no size limit).
+pub fn listing(viewer: Principal, params: ListParams) -> Select<Entity> {
+    table::listing::<Entity>(Column::CustomerId, visible(viewer), params)
 }
 
 /// Applies a checked patch in one `UPDATE … RETURNING` statement; [`Error::NotFound`] if

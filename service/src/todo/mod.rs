@@ -8,7 +8,7 @@ use entity::todo::{ActiveModel, Column, Entity};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, SqlErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select, SqlErr, TransactionTrait,
 };
 
 use crate::access::{self, Principal};
@@ -96,13 +96,10 @@ pub async fn find_many(
     table::find_many::<Entity>(db, Column::Id, visible(viewer), ids).await
 }
 
-/// The todos `viewer` may see, by `id`: the REST list.
-pub async fn list(
-    db: &impl ConnectionTrait,
-    viewer: Principal,
-    params: ListParams,
-) -> Result<Vec<Todo>> {
-    table::list::<Entity>(db, Column::Id, visible(viewer), params).await
+/// The todos `viewer` may see, by `id`: the REST list, as a query,
+/// for the caller to stream (the full lists have no size limit).
+pub fn listing(viewer: Principal, params: ListParams) -> Select<Entity> {
+    table::listing::<Entity>(Column::Id, visible(viewer), params)
 }
 
 /// Applies a checked patch in one `UPDATE … RETURNING` statement; [`Error::NotFound`] if
