@@ -1,7 +1,9 @@
 //! The database schema as numbered migrations, shared by the `migration` CLI and the
 //! service's start-up.
 //!
-//! Every migration runs on SQLite and PostgreSQL alike and has a working `down`.
+//! Every migration has a working `down` and runs on SQLite and PostgreSQL alike, except
+//! that the change-notification triggers exist on PostgreSQL only (SQLite has one process,
+//! which delivers its change events itself).
 
 pub use sea_orm_migration::prelude::*;
 
@@ -10,8 +12,10 @@ mod locked;
 mod m0001_create_customer;
 mod m0002_create_todos;
 mod m0003_sort_indexes;
+mod m0004_change_notifications;
 
 pub use locked::up_with_lock;
+pub use m0004_change_notifications::CHANGE_CHANNEL;
 
 /// The ordered list of migrations; append new ones at the end, never reorder.
 pub struct Migrator;
@@ -23,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_create_customer::Migration),
             Box::new(m0002_create_todos::Migration),
             Box::new(m0003_sort_indexes::Migration),
+            Box::new(m0004_change_notifications::Migration),
         ]
     }
 }

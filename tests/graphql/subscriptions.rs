@@ -8,6 +8,7 @@ use api::events::{APPLICATION_NAME, ChangeKind};
 use futures::{FutureExt, StreamExt};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
+use service::Principal;
 use tests::{Backend, TestApp, db_test};
 use tokio::sync::{broadcast, mpsc};
 
@@ -101,6 +102,116 @@ async fn rows_too_large_for_a_notification_still_reach_subscribers_whole(app: Te
     let row = todo_event.todo.expect("the row, read back");
     assert_eq!(row.task, task);
     assert_eq!(row.customer_id.map(i64::from), Some(customer_id));
+}
+
+db_test!(an_event_carries_the_row_exactly_as_it_is_stored);
+/// On PostgreSQL the event is written by a trigger (`row_to_json`) and read by the relay:
+/// what subscribers get must still be the row the service reads, to the microsecond and
+/// the character.
+async fn an_event_carries_the_row_exactly_as_it_is_stored(app: TestApp) {
+    let mut customers = app.state.events.subscribe_customers();
+    let mut todos = app.state.events.subscribe_todos();
+    let customer = app
+        .post(
+            "/v1/customers",
+            &json!({ "first_name": "Zoë", "middle_name": "\"Q\" \\ ☃", "last_name": "Ørsted",
+                     "suffix": "Jr.", "email": "zoe@example.com", "phone": "+45 1234" }),
+        )
+        .await;
+    assert_eq!(customer.status, 201, "{}", customer.text());
+    let customer_id = customer.json()["customer_id"].as_i64().expect("an id");
+    let customer_id = i32::try_from(customer_id).expect("an i32");
+    let todo = app
+        .create_todo(
+            "Ünïcode, \"quotes\" and a\nnewline",
+            Some(customer_id.into()),
+        )
+        .await;
+    let todo_id = i32::try_from(todo["id"].as_i64().expect("an id")).expect("an i32");
+
+    let stored_customer = service::customer::find(&app.db, Principal::Admin, customer_id)
+        .await
+        .expect("find")
+        .expect("the customer");
+    let stored_todo = service::todo::find(&app.db, Principal::Admin, todo_id)
+        .await
+        .expect("find")
+        .expect("the todo");
+    let event = received(&mut customers).await;
+    assert_eq!(
+        (event.kind, event.customer_id),
+        (ChangeKind::Created, customer_id)
+    );
+    assert_eq!(event.customer, Some(stored_customer));
+    let event = received(&mut todos).await;
+    assert_eq!(event.kind, ChangeKind::Created);
+    assert_eq!(event.customer_id, Some(customer_id));
+    assert_eq!(event.todo, Some(stored_todo));
+}
+
+db_test!(deleting_a_customer_announces_it_and_not_the_todos_it_unlinks);
+/// Deleting a customer sets its todos' `customer_id` to null (the seed's foreign key), which
+/// PostgreSQL runs as an `UPDATE` of those rows: the service announces the customer's
+/// deletion only, on both databases.
+async fn deleting_a_customer_announces_it_and_not_the_todos_it_unlinks(app: TestApp) {
+    let mut customers = app.state.events.subscribe_customers();
+    let mut todos = app.state.events.subscribe_todos();
+    let customer = app
+        .create_customer("Ada", "Lovelace", "ada@example.com")
+        .await;
+    let customer_id = customer["customer_id"].as_i64();
+    let first = app.create_todo("first", customer_id).await;
+    app.create_todo("second", customer_id).await;
+    assert_eq!(received(&mut customers).await.kind, ChangeKind::Created);
+    assert_eq!(received(&mut todos).await.kind, ChangeKind::Created);
+    assert_eq!(received(&mut todos).await.kind, ChangeKind::Created);
+
+    let deleted = app
+        .delete(&format!("/v1/customers/{}", customer["customer_id"]))
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text());
+    let unlinked = app.get(&format!("/api/v1/todos/{}", first["id"])).await;
+    assert_eq!(unlinked.json()["customer_id"], json!(null), "unlinked");
+    let marker = app.create_todo("after the deletion", None).await;
+
+    let event = received(&mut customers).await;
+    assert_eq!(event.kind, ChangeKind::Deleted);
+    assert_eq!(Some(i64::from(event.customer_id)), customer_id);
+    let event = received(&mut todos).await;
+    assert_eq!(
+        (event.kind, i64::from(event.todo_id)),
+        (
+            ChangeKind::Created,
+            marker["id"].as_i64().unwrap_or_default()
+        ),
+        "the next todo event is the marker's creation, not an unlinked todo's update"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: run with --ignored and TEST_DATABASE_URL set"]
+/// The triggers send events for every write to the tables, so a row fixed by hand in SQL
+/// reaches subscribers too (and on every replica).
+async fn a_row_changed_with_plain_sql_reaches_subscribers() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let mut todos = app.state.events.subscribe_todos();
+    let todo = app.create_todo("typo", None).await;
+    assert_eq!(received(&mut todos).await.kind, ChangeKind::Created);
+
+    app.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE todos SET task = $1, updated_at = now() WHERE id = $2",
+            ["fixed by hand".into(), todo["id"].as_i64().into()],
+        ))
+        .await
+        .expect("update");
+    let event = received(&mut todos).await;
+    assert_eq!(event.kind, ChangeKind::Updated);
+    assert_eq!(
+        event.todo.map(|row| row.task).as_deref(),
+        Some("fixed by hand")
+    );
 }
 
 /// Process ids of the listener's connections to this test's database that have finished

@@ -5,12 +5,12 @@
 //! channels depends on the database:
 //!
 //! - **SQLite** (one process owns the file): events go straight to the local channels once
-//!   the write has committed ([`Announced::deliver`]).
-//! - **PostgreSQL** (possibly several replicas on one database): the write's transaction
-//!   sends the event with `pg_notify` on [`CHANNEL`] ([`Events::announce`]), and every
-//!   replica's listener (started by [`start`]) turns the notifications it receives into
-//!   local broadcasts, its own included. See [`EventRelay`] for why even local events take
-//!   the round trip.
+//!   the write has committed ([`Events::publish`]).
+//! - **PostgreSQL** (possibly several replicas on one database): a trigger on each table
+//!   sends the event with `pg_notify` on [`CHANNEL`] from the writing statement itself
+//!   (migration `m0004_change_notifications`), and every replica's listener (started by
+//!   [`start`]) turns the notifications it receives into local broadcasts, its own
+//!   included. See [`EventRelay`] for why even local events take the round trip.
 
 mod relay;
 mod wire;
@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures::Stream;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use service::customer::Customer;
 use service::todo::Todo;
 use tokio::sync::broadcast;
@@ -153,8 +152,8 @@ impl Hub {
 #[derive(Clone, Debug)]
 pub struct Events {
     hub: Hub,
-    /// On PostgreSQL: events are sent with `pg_notify` and the relay's listener delivers
-    /// them. Otherwise they go straight to [`Events::hub`].
+    /// On PostgreSQL: the tables' triggers send events with `pg_notify` and the relay's
+    /// listener delivers them. Otherwise they go straight to [`Events::hub`].
     replicated: bool,
 }
 
@@ -190,30 +189,6 @@ impl Change {
     }
 }
 
-/// Events announced in a write's transaction, to hand to local subscribers once it has
-/// committed ([`Announced::deliver`]); dropped if it did not.
-#[must_use = "deliver the events once the transaction has committed"]
-#[derive(Debug)]
-pub(crate) struct Announced {
-    hub: Hub,
-    /// The events for in-process delivery; empty when PostgreSQL delivers them.
-    local: Vec<Change>,
-    count: u64,
-}
-
-impl Announced {
-    /// Call after the commit: in-process events reach the subscribers, and every event
-    /// counts as published.
-    pub(crate) fn deliver(self) {
-        for change in self.local {
-            self.hub.deliver(change);
-        }
-        for _ in 0..self.count {
-            self.hub.tally.published();
-        }
-    }
-}
-
 impl Events {
     /// Events that travel through PostgreSQL: the relay's listener delivers to `hub`.
     fn replicated(hub: Hub) -> Self {
@@ -229,44 +204,18 @@ impl Events {
         self.replicated
     }
 
-    /// Announces a write's `changes` inside its `transaction`, before it commits.
-    ///
-    /// On PostgreSQL each is a `pg_notify` in the transaction: PostgreSQL sends the
-    /// notifications when it commits, in commit order, and never for a write that rolled
-    /// back, so every replica's subscribers see one row's changes in the order they were
-    /// made, whichever replicas made them, and no acknowledged write's event can be lost
-    /// between the commit and its announcement. (Sent after the commit from each replica's
-    /// own queue, a change made on one replica could overtake an earlier one made on
-    /// another.) A failed `pg_notify` fails the write.
-    pub(crate) async fn announce(
-        &self,
-        transaction: &impl ConnectionTrait,
-        changes: Vec<Change>,
-    ) -> Result<Announced, DbErr> {
-        let count = changes.len() as u64;
-        if !self.replicated {
-            return Ok(Announced {
-                hub: self.hub.clone(),
-                local: changes,
-                count,
-            });
+    /// Publishes a committed write's `changes`: on SQLite they go to the local subscribers
+    /// now; on PostgreSQL the tables' triggers have already sent them with `pg_notify` in
+    /// the write's transaction (delivered at commit, in commit order, on every replica, and
+    /// never for a write that rolled back), and the listener delivers them. Either way each
+    /// counts as published here, by the replica that wrote it.
+    pub(crate) fn publish(&self, changes: Vec<Change>) {
+        for change in changes {
+            if !self.replicated {
+                self.hub.deliver(change);
+            }
+            self.hub.tally.published();
         }
-        for change in &changes {
-            let payload =
-                wire::Notice::encode(change).map_err(|error| DbErr::Custom(error.to_string()))?;
-            transaction
-                .execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
-                    [CHANNEL.into(), payload.into()],
-                ))
-                .await?;
-        }
-        Ok(Announced {
-            hub: self.hub.clone(),
-            local: Vec::new(),
-            count,
-        })
     }
 
     /// A new subscription to customer changes: every later event, in order; a subscriber

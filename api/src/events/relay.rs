@@ -1,7 +1,8 @@
 //! Carrying change events between replicas through PostgreSQL `NOTIFY` / `LISTEN`.
 //!
-//! Writes send their events themselves, with `pg_notify` inside their transactions
-//! ([`Events::announce`]). What runs here, one background task per process:
+//! Writes send their events themselves: a trigger on each table calls `pg_notify` in the
+//! writing statement's transaction (migration `m0004_change_notifications`, which defines the
+//! payload [`Notice`] decodes). What runs here, one background task per process:
 //!
 //! - the **listener** holds one connection of its own (a separate one-connection pool with
 //!   `application_name` [`APPLICATION_NAME`], so it never takes a connection from requests;
@@ -24,15 +25,16 @@ use tokio::task::JoinHandle;
 use super::wire::Notice;
 use super::{Change, CustomerEvent, Events, Hub, TodoEvent};
 
-/// The notification channel. `NOTIFY` is scoped to one database, so services on different
-/// databases of the same server do not hear each other.
-pub const CHANNEL: &str = "customers_todos_events";
+/// The notification channel the tables' triggers send on (defined with them, in the
+/// migration). `NOTIFY` is scoped to one database, so services on different databases of
+/// the same server do not hear each other.
+pub const CHANNEL: &str = migration::CHANGE_CHANNEL;
 
 /// The `application_name` of the listener's connection, so that operators (and the tests)
 /// can tell it apart in `pg_stat_activity`.
 pub const APPLICATION_NAME: &str = "customers-todos events listener";
 
-/// How long [`EventRelay::stop`] waits for queued events to be sent and the tasks to end.
+/// How long [`EventRelay::stop`] waits for the listener to end and its connection to close.
 const STOP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// First and longest pause between attempts to get the listener's connection back.
@@ -125,9 +127,9 @@ pub async fn start(db: &Db, listen_url: &str) -> Result<(Events, EventRelay), Ev
 }
 
 impl EventRelay {
-    /// Sends the events still queued, stops listening and closes the listener's connection;
-    /// bounded, so that it never holds up a graceful stop (what is left after the bound is
-    /// dropped).
+    /// Stops listening and closes the listener's connection; bounded, so that it never
+    /// holds up a graceful stop. (There is nothing to send: writes notify in their own
+    /// transactions.)
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(true);

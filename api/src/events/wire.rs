@@ -11,9 +11,10 @@
 //! left out and the receiver reads the row back before delivering. A `DELETED` event never
 //! carries a row, so a missing row means "read it back" only for `CREATED` and `UPDATED`.
 //!
-//! The rows have their own serde types here rather than serde on the entities, so that the
-//! format replicas exchange changes only on purpose (replicas of two versions run side by
-//! side during a rolling deploy).
+//! The tables' triggers write the payloads (migration `m0004_change_notifications`), each row
+//! as `row_to_json`, so the row types' fields are the columns' names. They are serde types of
+//! their own rather than serde on the entities, so that the format replicas read changes
+//! only on purpose (replicas of two versions run side by side during a rolling deploy).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -22,9 +23,13 @@ use service::todo::{Todo, TodoStatus};
 
 use super::{Change, ChangeKind, CustomerEvent, TodoEvent};
 
+/// The triggers that send the payloads (migration `m0004_change_notifications`) and
+/// [`Notice::encode`], the format's reference in Rust, follow this limit.
+///
 /// PostgreSQL refuses a payload of 8000 bytes or more (`NOTIFY_PAYLOAD_MAX_LENGTH` with the
 /// default 8 kB block size). Counted in UTF-8 bytes, the encoding of the connection and of a
 /// normal server.
+#[cfg(test)]
 pub(crate) const MAX_PAYLOAD_BYTES: usize = 7999;
 
 /// One notification's payload.
@@ -139,7 +144,9 @@ impl From<TodoRow> for Todo {
 }
 
 impl Notice {
-    /// The payload of `change`, with its row when it fits and without it otherwise.
+    /// The payload of `change`, with its row when it fits and without it otherwise: what the
+    /// triggers send, written in Rust so that the unit tests below pin the format down.
+    #[cfg(test)]
     pub(crate) fn encode(change: &Change) -> Result<String, serde_json::Error> {
         let whole = serde_json::to_string(&Self::from_change(change, true))?;
         if whole.len() <= MAX_PAYLOAD_BYTES {
@@ -148,11 +155,12 @@ impl Notice {
         serde_json::to_string(&Self::from_change(change, false))
     }
 
-    /// Reads a payload sent by [`Notice::encode`] (of this or another replica).
+    /// Reads a payload sent by a trigger (of this or another version's migration).
     pub(crate) fn decode(payload: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(payload)
     }
 
+    #[cfg(test)]
     fn from_change(change: &Change, with_row: bool) -> Self {
         match change {
             Change::Customer(event) => Self::Customer {

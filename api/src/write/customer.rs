@@ -1,5 +1,5 @@
 //! Customer writes: create, create many, upsert, update, delete, each checked against the
-//! principal's role first and announced in its transaction.
+//! principal's role first and announced once written.
 
 use service::access::{self, Action};
 use service::customer::{self as customers, Customer, CustomerPatch, NewCustomer};
@@ -16,8 +16,8 @@ impl Writer {
         new: Valid<NewCustomer>,
     ) -> Result<Customer> {
         access::authorize(principal, Action::CreateCustomer)?;
-        self.transact(service::Error::from, async |db| {
-            let customer = customers::create(db, new).await?;
+        self.run(move |db| async move {
+            let customer = customers::create(&db, new).await?;
             let change = Change::customer(ChangeKind::Created, &customer);
             Ok((customer, vec![change]))
         })
@@ -31,17 +31,14 @@ impl Writer {
         news: Vec<NewCustomer>,
     ) -> Result<Vec<Customer>, BatchError> {
         access::authorize(principal, Action::CreateCustomer).map_err(BatchError::of_whole)?;
-        self.transact(
-            |error| BatchError::of_whole(error.into()),
-            async |db| {
-                let created = customers::create_many(db, news).await?;
-                let changes = created
-                    .iter()
-                    .map(|customer| Change::customer(ChangeKind::Created, customer))
-                    .collect();
-                Ok((created, changes))
-            },
-        )
+        self.run(move |db| async move {
+            let created = customers::create_many(&db, news).await?;
+            let changes = created
+                .iter()
+                .map(|customer| Change::customer(ChangeKind::Created, customer))
+                .collect();
+            Ok((created, changes))
+        })
         .await
     }
 
@@ -52,8 +49,8 @@ impl Writer {
         new: Valid<NewCustomer>,
     ) -> Result<Customer> {
         access::authorize(principal, Action::CreateCustomer)?;
-        self.transact(service::Error::from, async |db| {
-            let (customer, created) = customers::upsert(db, new).await?;
+        self.run(move |db| async move {
+            let (customer, created) = customers::upsert(&db, new).await?;
             let kind = if created {
                 ChangeKind::Created
             } else {
@@ -74,8 +71,8 @@ impl Writer {
     ) -> Result<Customer> {
         let sets_email = matches!(patch.email, Patch::Set(_));
         access::authorize(principal, Action::UpdateCustomer { sets_email })?;
-        self.transact(service::Error::from, async |db| {
-            let customer = customers::update(db, principal, customer_id, patch).await?;
+        self.run(move |db| async move {
+            let customer = customers::update(&db, principal, customer_id, patch).await?;
             let change = Change::customer(ChangeKind::Updated, &customer);
             Ok((customer, vec![change]))
         })
@@ -89,8 +86,8 @@ impl Writer {
         customer_id: i32,
     ) -> Result<Customer> {
         access::authorize(principal, Action::DeleteCustomer)?;
-        self.transact(service::Error::from, async |db| {
-            let customer = customers::delete(db, principal, customer_id).await?;
+        self.run(move |db| async move {
+            let customer = customers::delete(&db, principal, customer_id).await?;
             let change = Change::customer(ChangeKind::Deleted, &customer);
             Ok((customer, vec![change]))
         })

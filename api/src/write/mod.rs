@@ -1,12 +1,9 @@
-//! Every write the service makes, whichever interface asked for it: run the service verb
-//! and announce the change to subscribers, in one transaction. REST routes and GraphQL
-//! mutations call only this module, so whatever every write must do (publish its event today; check access and
-//! count itself next) is written here once.
+//! Every write the service makes, whichever interface asked for it: check access, run the
+//! service verb and publish the change to subscribers. REST routes and GraphQL mutations
+//! call only this module, so whatever every write must do is written here once.
 
 mod customer;
 mod todo;
-
-use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
 
 use crate::db::Db;
 use crate::events::{Change, Events};
@@ -27,36 +24,35 @@ impl Writer {
 }
 
 impl Writer {
-    /// Runs `write` in a transaction of its own and announces the changes it reports inside
-    /// that transaction ([`Events::announce`]), so that subscribers get them in commit order
-    /// and only if it commits; local subscribers get them once it has. `lift` turns a
-    /// database error of the transaction itself into the caller's error.
-    async fn transact<T, E>(
-        &self,
-        lift: fn(DbErr) -> E,
-        write: impl AsyncFnOnce(&DatabaseTransaction) -> Result<(T, Vec<Change>), E>,
-    ) -> Result<T, E> {
-        let transaction = self.db.begin().await.map_err(lift)?;
-        let (value, changes) = write(&transaction).await?;
-        let announced = self
-            .events
-            .announce(&transaction, changes)
-            .await
-            .map_err(lift)?;
-        // The commit and the hand-over run on a task of their own: a client that goes away
-        // cancels the request, and cancelled here the COMMIT could take effect while the
-        // in-process delivery (and sqlx's bookkeeping, which then sends a stray ROLLBACK)
-        // never happens.
-        let committed = tokio::spawn(async move {
-            transaction.commit().await?;
-            announced.deliver();
-            Ok(())
+    /// Runs `write` on the pool on a task of its own, then publishes the changes it reports
+    /// ([`Events::publish`]).
+    ///
+    /// Each service verb is one statement or makes its own transaction, and on PostgreSQL
+    /// the tables' triggers send the events inside it, so nothing here wraps the write in a
+    /// transaction: a create is one `INSERT … RETURNING` round trip. The task runs the write
+    /// to its end even when the request is cancelled (its client went away): a write the
+    /// database committed is always published and counted.
+    async fn run<T, E, W>(&self, write: impl FnOnce(Db) -> W) -> Result<T, E>
+    where
+        W: Future<Output = Result<(T, Vec<Change>), E>> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let events = self.events.clone();
+        let written = write(self.db.clone());
+        let task = tokio::spawn(async move {
+            let (value, changes) = written.await?;
+            events.publish(changes);
+            Ok(value)
         });
-        match committed.await {
-            Ok(result) => result.map_err(lift)?,
-            // The task panicked (it does not): the write's outcome is unknown.
-            Err(join) => return Err(lift(DbErr::Custom(format!("commit task: {join}")))),
+        match task.await {
+            Ok(result) => result,
+            // A panic in the write is the request's panic, as if it had run in place; the
+            // task is cancelled only when the runtime shuts down, which ends this too.
+            Err(join) => std::panic::resume_unwind(
+                join.try_into_panic()
+                    .unwrap_or_else(|join| Box::new(join.to_string())),
+            ),
         }
-        Ok(value)
     }
 }

@@ -1,5 +1,5 @@
 //! Todo writes: create, create many, update, delete, each checked against the principal's
-//! role first and announced in its transaction.
+//! role first and announced once written.
 
 use service::access::{self, Action};
 use service::todo::{self as todos, NewTodo, Todo, TodoPatch};
@@ -12,8 +12,8 @@ impl Writer {
     /// Creates a todo and announces it.
     pub async fn create_todo(&self, principal: Principal, new: Valid<NewTodo>) -> Result<Todo> {
         access::authorize(principal, Action::WriteTodo)?;
-        self.transact(service::Error::from, async |db| {
-            let todo = todos::create(db, principal, new).await?;
+        self.run(move |db| async move {
+            let todo = todos::create(&db, principal, new).await?;
             let change = Change::todo(ChangeKind::Created, &todo);
             Ok((todo, vec![change]))
         })
@@ -27,17 +27,14 @@ impl Writer {
         news: Vec<NewTodo>,
     ) -> Result<Vec<Todo>, BatchError> {
         access::authorize(principal, Action::WriteTodo).map_err(BatchError::of_whole)?;
-        self.transact(
-            |error| BatchError::of_whole(error.into()),
-            async |db| {
-                let created = todos::create_many(db, principal, news).await?;
-                let changes = created
-                    .iter()
-                    .map(|todo| Change::todo(ChangeKind::Created, todo))
-                    .collect();
-                Ok((created, changes))
-            },
-        )
+        self.run(move |db| async move {
+            let created = todos::create_many(&db, principal, news).await?;
+            let changes = created
+                .iter()
+                .map(|todo| Change::todo(ChangeKind::Created, todo))
+                .collect();
+            Ok((created, changes))
+        })
         .await
     }
 
@@ -49,8 +46,8 @@ impl Writer {
         patch: Valid<TodoPatch>,
     ) -> Result<Todo> {
         access::authorize(principal, Action::WriteTodo)?;
-        self.transact(service::Error::from, async |db| {
-            let todo = todos::update(db, principal, todo_id, patch).await?;
+        self.run(move |db| async move {
+            let todo = todos::update(&db, principal, todo_id, patch).await?;
             let change = Change::todo(ChangeKind::Updated, &todo);
             Ok((todo, vec![change]))
         })
@@ -60,8 +57,8 @@ impl Writer {
     /// Deletes a todo, announces it, and returns the row as it was.
     pub async fn delete_todo(&self, principal: Principal, todo_id: i32) -> Result<Todo> {
         access::authorize(principal, Action::WriteTodo)?;
-        self.transact(service::Error::from, async |db| {
-            let todo = todos::delete(db, principal, todo_id).await?;
+        self.run(move |db| async move {
+            let todo = todos::delete(&db, principal, todo_id).await?;
             let change = Change::todo(ChangeKind::Deleted, &todo);
             Ok((todo, vec![change]))
         })
