@@ -5,54 +5,46 @@
 #
 #   tests/scripts/bench-lists.sh            # PostgreSQL at 127.0.0.1:5432, user postgres
 #
-# Builds the release binary, creates a scratch database (dropped afterwards), starts the
-# service on a free loopback port, fills `todos` with plain SQL, and times five GETs of the
-# whole list at each size (the best is reported). Bounded: a few minutes after the build.
+# Builds the release binary, creates a scratch database (dropped afterwards), runs the service
+# on it with tests/scripts/with-server.sh, fills `todos` with plain SQL, and times five GETs of
+# the whole list at each size (the best is reported). Bounded: seconds after the build.
 # BENCH_PG: the server's URL without a database (default postgres://postgres@127.0.0.1:5432).
 set -euo pipefail
 
 pg="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
-db="bench_lists_$$"
-cd "$(dirname "$0")/../.."
-cargo build --release -q -p api --bin customers-todos
-bin="${CARGO_TARGET_DIR:-target}/release/customers-todos"
+scripts="$(cd "$(dirname "$0")" && pwd)"
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-psql -qX "$pg/postgres" -c "CREATE DATABASE $db"
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  psql -qX "$pg/postgres" -c "DROP DATABASE IF EXISTS $db" || true
-}
-trap cleanup EXIT
+if [ "${1:-}" != measure ]; then
+  cargo build --release -q -p api --bin customers-todos --manifest-path "$scripts/../../Cargo.toml"
+  db="bench_lists_$$"
+  psql -qX "$pg/postgres" -c "CREATE DATABASE $db"
+  trap 'psql -qX "$pg/postgres" -c "DROP DATABASE IF EXISTS $db"' EXIT
+  export BENCH_DB="$pg/$db"
+  SERVER_BIN="${CARGO_TARGET_DIR:-$scripts/../../target}/release/customers-todos" \
+    DATABASE_URL="$BENCH_DB" RUST_LOG=error "$scripts/with-server.sh" "$0" measure
+  exit
+fi
 
-DATABASE_URL="$pg/$db" PORT="$port" HOST=127.0.0.1 RUST_LOG=error "$bin" >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$port/ready" >/dev/null && break
-  sleep 0.2
-done
-curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { echo "the service did not start" >&2; exit 1; }
-
+# Below: run by with-server.sh, with BASE_URL and SERVER_PID set.
 fill() { # fill FROM TO: adds todos FROM..TO
-  psql -qX "$pg/$db" -c "INSERT INTO todos (task, status)
+  psql -qX "$BENCH_DB" -c "INSERT INTO todos (task, status)
     SELECT 'Todo number ' || g || ' of the scale run', 'Pending' FROM generate_series($1, $2) g"
 }
 measure() { # prints: rows bytes best_ms us_per_row peak_rss_mib
-  python3 - "$port" "$1" "$pid" <<'EOF'
+  python3 - "$BASE_URL" "$1" "$SERVER_PID" <<'PY'
 import sys, time, urllib.request
-port, rows, pid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+base, rows, pid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 best, size = float("inf"), 0
 for _ in range(5):
     start = time.perf_counter()
-    size = len(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/todos").read())
+    size = len(urllib.request.urlopen(f"{base}/api/v1/todos").read())
     best = min(best, time.perf_counter() - start)
 hwm = next(int(l.split()[1]) for l in open(f"/proc/{pid}/status") if l.startswith("VmHWM"))
 print(f"{rows:>9,} {size:>12,} {best * 1000:>9.1f} {best * 1e6 / rows:>9.2f} {hwm / 1024:>9.1f}")
-EOF
+PY
 }
 
-start_rss="$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")"
+start_rss="$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status")"
 echo "GET /api/v1/todos, best of 5; peak RSS of the service since start-up ($start_rss MiB at start)"
 printf '%9s %12s %9s %9s %9s\n' rows bytes ms "µs/row" "RSS MiB"
 fill 1 2000

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command against the real service binary: starts it on a port of its own (it binds
 # port 0 and logs the address it got, so no other process can take the port in between),
-# waits for /health, runs the command with BASE_URL, GRAPHQL_URL and GRAPHQL_WS_URL set, then stops
-# the service and exits with the command's status.
+# waits for /health, runs the command with BASE_URL, GRAPHQL_URL, GRAPHQL_WS_URL and
+# SERVER_PID set, then stops the service and exits with the command's status.
 #
 #   tests/scripts/with-server.sh node audit.mjs
 #
@@ -64,6 +64,8 @@ if [ -z "$port" ]; then
 fi
 
 export BASE_URL="http://127.0.0.1:$port"
+# For a command that reads the service's own figures (/proc/$SERVER_PID/status, say).
+export SERVER_PID="$server_pid"
 export GRAPHQL_URL="$BASE_URL/graphql"
 export GRAPHQL_WS_URL="ws://127.0.0.1:$port/graphql/ws"
 for _ in $(seq 1 300); do
