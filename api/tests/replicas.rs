@@ -1,7 +1,7 @@
 //! Two replicas of the real binary on one PostgreSQL database: a change made through one
 //! reaches GraphQL subscribers (over `graphql-transport-ws`) on the other, in order, with
-//! the right objects, even when the row is too large for a notification; and the replica
-//! that made it delivers each change to its own subscribers exactly once.
+//! the right objects, even when the row is larger than a notification could carry; and the
+//! replica that made it delivers each change to its own subscribers exactly once.
 //!
 //! PostgreSQL only, so `#[ignore]`d like the other PostgreSQL tests: run with `--ignored`
 //! and `TEST_DATABASE_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`); each run gets a
@@ -443,7 +443,7 @@ async fn changes_made_on_one_replica_reach_subscribers_on_the_other_in_order() {
     )
     .await;
 
-    // Rows too large for a notification: the receiver reads them back.
+    // Rows larger than a notification could carry: the log holds them whole.
     let long_task = "Plan ".repeat(2500);
     let big = a
         .graphql(

@@ -2,7 +2,7 @@
 //! service's start-up.
 //!
 //! Every migration has a working `down` and runs on SQLite and PostgreSQL alike, except
-//! that the change-notification triggers exist on PostgreSQL only (SQLite has one process,
+//! that the change-event triggers and their log exist on PostgreSQL only (SQLite has one process,
 //! which delivers its change events itself).
 
 pub use sea_orm_migration::prelude::*;
@@ -13,9 +13,10 @@ mod m0001_create_customer;
 mod m0002_create_todos;
 mod m0003_sort_indexes;
 mod m0004_change_notifications;
+mod m0005_change_log;
 
 pub use locked::up_with_lock;
-pub use m0004_change_notifications::CHANGE_CHANNEL;
+pub use m0005_change_log::{CHANGE_LOG, WAKE_CHANNEL};
 
 /// The ordered list of migrations; append new ones at the end, never reorder.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_create_todos::Migration),
             Box::new(m0003_sort_indexes::Migration),
             Box::new(m0004_change_notifications::Migration),
+            Box::new(m0005_change_log::Migration),
         ]
     }
 }

@@ -23,17 +23,16 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
-/// The notification channel the triggers send on and the service listens to. `NOTIFY` is
-/// scoped to one database, so services on different databases of one server do not hear
-/// each other.
-pub const CHANGE_CHANNEL: &str = "customers_todos_events";
+/// The notification channel these triggers sent events on, until `m0005_change_log` (which
+/// restores them on the way down).
+pub(crate) const CHANGE_CHANNEL: &str = "customers_todos_events";
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 /// The customer trigger's function.
 const CUSTOMER_FUNCTION: &str = r#"
-CREATE FUNCTION customers_todos_customer_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION customers_todos_customer_changed() RETURNS trigger
 LANGUAGE plpgsql AS $body$
 DECLARE
     kind text := CASE TG_OP WHEN 'INSERT' THEN 'CREATED' WHEN 'UPDATE' THEN 'UPDATED'
@@ -59,7 +58,7 @@ $body$"#;
 
 /// The todo trigger's function.
 const TODO_FUNCTION: &str = r#"
-CREATE FUNCTION customers_todos_todo_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION customers_todos_todo_changed() RETURNS trigger
 LANGUAGE plpgsql AS $body$
 DECLARE
     kind text := CASE TG_OP WHEN 'INSERT' THEN 'CREATED' WHEN 'UPDATE' THEN 'UPDATED'
@@ -90,7 +89,7 @@ END
 $body$"#;
 
 /// `(trigger, table, function)`.
-const TRIGGERS: &[(&str, &str, &str)] = &[
+pub(crate) const TRIGGERS: &[(&str, &str, &str)] = &[
     (
         "customers_todos_customer_changed",
         "customer",

@@ -293,8 +293,8 @@ async fn subscriptions_and_change_events_are_counted_by_the_events_module(app: T
         .await;
     app.create_customer("Bob", "Builder", "bob.metrics@example.com")
         .await;
-    // On PostgreSQL an event is counted once `pg_notify` has sent it, just after the
-    // write's answer: wait for it (bounded).
+    // An event is counted once its write's task has published it, just after the write's
+    // answer: wait for it (bounded).
     let mut published = None;
     for _ in 0..100 {
         published = scrape(&app)

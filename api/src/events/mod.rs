@@ -7,11 +7,13 @@
 //! - **SQLite** (one process owns the file): events go straight to the local channels once
 //!   the write has committed ([`Events::publish`]).
 //! - **PostgreSQL** (possibly several replicas on one database): a trigger on each table
-//!   sends the event with `pg_notify` on [`CHANNEL`] from the writing statement itself
-//!   (migration `m0004_change_notifications`), and every replica's listener (started by
-//!   [`start`]) turns the notifications it receives into local broadcasts, its own
-//!   included. See [`EventRelay`] for why even local events take the round trip.
+//!   appends the event to a change log from the writing statement itself (migration
+//!   `m0005_change_log`), and every replica's reader (started by [`start`]) reads the log
+//!   in one order all replicas share and turns its rows into local broadcasts, its own
+//!   writes' included; `NOTIFY` on [`CHANNEL`] tells readers when to look. See
+//!   [`EventRelay`] for why even local events take the round trip.
 
+mod log;
 mod relay;
 mod wire;
 
@@ -24,7 +26,10 @@ use service::todo::Todo;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
-pub use relay::{APPLICATION_NAME, CHANNEL, EventRelay, EventsError, start};
+use relay::Wakeups;
+pub use relay::{
+    APPLICATION_NAME, CHANNEL, EventRelay, EventsError, RelayOptions, start, start_with,
+};
 
 /// How many events a subscriber may fall behind before it starts skipping.
 const CHANNEL_CAPACITY: usize = 1024;
@@ -87,7 +92,7 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
-    /// An event left for its subscribers (in-process, or through `pg_notify`).
+    /// An event left for its subscribers (in-process, or in the change log).
     pub(crate) fn published(&self) {
         self.published.fetch_add(1, Ordering::Relaxed);
     }
@@ -103,11 +108,10 @@ impl Tally {
 pub struct EventCounts {
     /// Open subscriptions (customer and todo changes).
     pub subscriptions: usize,
-    /// Events published after a write committed: delivered in-process (SQLite) or sent with
-    /// `pg_notify` (PostgreSQL).
+    /// Events published after a write committed: delivered in-process (SQLite) or logged
+    /// by the write's own transaction (PostgreSQL).
     pub published: u64,
-    /// Events lost: not sent (the queue was full, the relay had stopped, `pg_notify`
-    /// failed), or skipped by a subscriber too slow to keep up (one per subscriber and
+    /// Events lost: skipped by a subscriber too slow to keep up (one per subscriber and
     /// event).
     pub dropped: u64,
 }
@@ -152,9 +156,10 @@ impl Hub {
 #[derive(Clone, Debug)]
 pub struct Events {
     hub: Hub,
-    /// On PostgreSQL: the tables' triggers send events with `pg_notify` and the relay's
-    /// listener delivers them. Otherwise they go straight to [`Events::hub`].
-    replicated: bool,
+    /// On PostgreSQL, what tells the relay's tasks that a write has committed: the tables'
+    /// triggers log the events and the relay's reader delivers them. Without it (SQLite)
+    /// they go straight to [`Events::hub`].
+    wakeups: Option<Arc<Wakeups>>,
 }
 
 impl Default for Events {
@@ -163,7 +168,7 @@ impl Default for Events {
     fn default() -> Self {
         Self {
             hub: Hub::new(),
-            replicated: false,
+            wakeups: None,
         }
     }
 }
@@ -190,31 +195,38 @@ impl Change {
 }
 
 impl Events {
-    /// Events that travel through PostgreSQL: the relay's listener delivers to `hub`.
-    fn replicated(hub: Hub) -> Self {
+    /// Events that travel through PostgreSQL: the relay's reader delivers to `hub` and is
+    /// woken through `wakeups`.
+    fn replicated(hub: Hub, wakeups: Arc<Wakeups>) -> Self {
         Self {
             hub,
-            replicated: true,
+            wakeups: Some(wakeups),
         }
     }
 
-    /// Whether events go through PostgreSQL (`pg_notify`) rather than straight to the local
-    /// subscribers; for logs and tests.
+    /// Whether events go through PostgreSQL (the change log) rather than straight to the
+    /// local subscribers; for logs and tests.
     pub fn is_replicated(&self) -> bool {
-        self.replicated
+        self.wakeups.is_some()
     }
 
     /// Publishes a committed write's `changes`: on SQLite they go to the local subscribers
-    /// now; on PostgreSQL the tables' triggers have already sent them with `pg_notify` in
-    /// the write's transaction (delivered at commit, in commit order, on every replica, and
-    /// never for a write that rolled back), and the listener delivers them. Either way each
+    /// now; on PostgreSQL the tables' triggers have already logged them in the write's
+    /// transaction (so never for a write that rolled back), and this wakes the relay to
+    /// read the log and deliver them, on this replica and the others. Either way each
     /// counts as published here, by the replica that wrote it.
     pub(crate) fn publish(&self, changes: Vec<Change>) {
+        if changes.is_empty() {
+            return;
+        }
         for change in changes {
-            if !self.replicated {
+            if self.wakeups.is_none() {
                 self.hub.deliver(change);
             }
             self.hub.tally.published();
+        }
+        if let Some(wakeups) = &self.wakeups {
+            wakeups.committed();
         }
     }
 

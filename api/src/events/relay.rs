@@ -1,15 +1,24 @@
-//! Carrying change events between replicas through PostgreSQL `NOTIFY` / `LISTEN`.
+//! Carrying change events between replicas: a log in PostgreSQL, read in one order by every
+//! replica, and `NOTIFY` / `LISTEN` to say when to read it.
 //!
-//! Writes send their events themselves: a trigger on each table calls `pg_notify` in the
-//! writing statement's transaction (migration `m0004_change_notifications`, which defines the
-//! payload [`Notice`] decodes). What runs here, one background task per process:
+//! Writes record their events themselves: a trigger on each table appends the event to the
+//! change log in the writing statement's transaction (migration `m0005_change_log`; the
+//! payload is what [`Notice`] decodes), so it is committed with the write or not at all.
+//! What runs here, two background tasks per process:
 //!
-//! - the **listener** holds one connection of its own (a separate one-connection pool with
+//! - the **reader** holds one connection of its own (a separate one-connection pool with
 //!   `application_name` [`APPLICATION_NAME`], so it never takes a connection from requests;
 //!   to `DATABASE_LISTEN_URL` when the pool goes through a pooler) that has run `LISTEN` on
-//!   [`CHANNEL`], and broadcasts each notification to the local
-//!   subscribers, reading the row back first when it did not fit in the payload.
+//!   [`CHANNEL`]. Woken by a notification, by this process's own writes, or by its timer
+//!   ([`RelayOptions::tick`], which also brings rows changed with plain SQL), it reads the log on from
+//!   where it stands ([`super::log`]) and broadcasts each event to the local subscribers.
+//!   Its position survives a lost connection, so events written meanwhile still arrive;
+//!   it also prunes the log;
+//! - the **waker** sends one payload-less `NOTIFY` on [`CHANNEL`] through the pool after
+//!   this process's writes commit (one for however many committed while the last was on
+//!   its way), so other replicas read at once rather than at their next tick.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sqlx::postgres::{
@@ -19,44 +28,116 @@ use sea_orm::{ConnectionTrait, DbBackend};
 
 use crate::db::Db;
 use service::Principal;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
+use super::log::{self, Position};
 use super::wire::Notice;
 use super::{Change, CustomerEvent, Events, Hub, TodoEvent};
 
-/// The notification channel the tables' triggers send on (defined with them, in the
-/// migration). `NOTIFY` is scoped to one database, so services on different databases of
-/// the same server do not hear each other.
-pub const CHANNEL: &str = migration::CHANGE_CHANNEL;
+/// The channel replicas wake each other on after their writes commit (defined with the
+/// change log, in the migration). `NOTIFY` is scoped to one database, so services on
+/// different databases of the same server do not wake each other.
+pub const CHANNEL: &str = migration::WAKE_CHANNEL;
 
-/// The `application_name` of the listener's connection, so that operators (and the tests)
+/// The wake-up, naming [`CHANNEL`] literally (sqlx takes only `'static` SQL; a test checks
+/// that they agree).
+const NOTIFY: &str = "NOTIFY customers_todos_changes";
+
+/// The `application_name` of the reader's connection, so that operators (and the tests)
 /// can tell it apart in `pg_stat_activity`.
 pub const APPLICATION_NAME: &str = "customers-todos events listener";
 
-/// How long [`EventRelay::stop`] waits for the listener to end and its connection to close.
+/// How long [`EventRelay::stop`] waits for the tasks to end and the connection to close.
 const STOP_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// First and longest pause between attempts to get the listener's connection back.
+/// First and longest pause between attempts to get the reader's connection back.
 const RETRY_MIN: Duration = Duration::from_millis(100);
 const RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// How often the reader reads the log when nothing woke it: the longest a row changed
+/// outside the service (or whose wake-up was lost) waits.
+const TICK: Duration = Duration::from_millis(500);
+
+/// The shortest time between two reads while writes keep waking the reader: events of the
+/// writes committed meanwhile are read together, at a bounded cost to the database.
+const READ_GAP: Duration = Duration::from_millis(2);
+
+/// First and longest pause before looking again while committed rows are held back by an
+/// older transaction.
+const HELD_MIN: Duration = Duration::from_millis(2);
+const HELD_MAX: Duration = Duration::from_millis(100);
+
+/// How long rows may be held back before the reader says which transaction holds them.
+const HELD_WARNING: Duration = Duration::from_secs(5);
+
+/// How many rows one read takes at most.
+const BATCH: i64 = 512;
+
+/// How often the reader prunes the log; a row is deleted one interval after it became
+/// readable at the earliest, so a reader that gets its connection back within that time
+/// misses nothing.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How the relay paces itself. [`start`] uses the defaults (a read every 500 ms when
+/// nothing wakes the reader, pruning every 60 s); tests shorten them.
+#[derive(Clone, Copy, Debug)]
+pub struct RelayOptions {
+    /// How often the reader reads the log when nothing woke it.
+    pub tick: Duration,
+    /// How often the reader prunes the log, and so how long a reader may be away without
+    /// missing events.
+    pub prune_interval: Duration,
+}
+
+impl Default for RelayOptions {
+    fn default() -> Self {
+        Self {
+            tick: TICK,
+            prune_interval: PRUNE_INTERVAL,
+        }
+    }
+}
 
 /// What can go wrong while relaying events; only [`EventsError::Listen`] reaches a caller
 /// (from [`start`]), the others are logged by the task they happen in.
 #[derive(Debug, thiserror::Error)]
 pub enum EventsError {
-    /// The listener could not connect or run `LISTEN`.
+    /// The reader could not connect, run `LISTEN` or find its starting place.
     #[error("cannot listen for change events: {0}")]
     Listen(#[source] sea_orm::sqlx::Error),
-    /// Receiving a notification failed (connection lost and not yet re-established).
+    /// Receiving a wake-up or reading the log failed (connection lost and not yet
+    /// re-established).
     #[error("cannot receive change events: {0}")]
     Receive(#[source] sea_orm::sqlx::Error),
-    /// An event could not be turned into JSON, or a payload was not an event.
+    /// A row of the log was not an event.
     #[error("malformed change event: {0}")]
     Payload(#[source] serde_json::Error),
-    /// The row of an event too large for a notification could not be read back.
+    /// The row of an event that came without it could not be read back.
     #[error("cannot read back the row of a change event: {0}")]
     ReadBack(#[source] service::Error),
+    /// Sending a wake-up failed; the other replicas read at their next tick.
+    #[error("cannot wake the other replicas: {0}")]
+    Wake(#[source] sea_orm::sqlx::Error),
+}
+
+/// What wakes the two tasks: this process's writes, once committed ([`Events::publish`]).
+#[derive(Debug, Default)]
+pub(crate) struct Wakeups {
+    /// Wakes this process's reader.
+    reader: Notify,
+    /// Wakes the waker, which wakes the other replicas' readers.
+    others: Notify,
+}
+
+impl Wakeups {
+    /// Some write of this process has committed: read the log, and tell the others to.
+    /// However many writes call this before the tasks get to it, they act once.
+    pub(crate) fn committed(&self) {
+        self.reader.notify_one();
+        self.others.notify_one();
+    }
 }
 
 /// The background tasks that carry events through PostgreSQL; stop them with
@@ -64,15 +145,13 @@ pub enum EventsError {
 ///
 /// # Why every event takes the round trip, even to the replica that wrote it
 ///
-/// A replica does not deliver its own events directly: its subscribers get them from its
-/// listener like everybody else's. PostgreSQL hands notifications to every listener in one
-/// order (the commit order of the `pg_notify` calls), so subscribers on every replica see
-/// the same sequence of events, and each exactly once. Delivering local events at once and
-/// skipping their echo (tagged with an instance id) would let each replica interleave its
-/// own events with the others' differently: a subscriber could see its replica's later
-/// update of a row before another replica's earlier one, and end up believing the older
-/// state. The cost is one database round trip of latency for local subscribers, and that
-/// while the listener reconnects, local subscribers miss events just as remote ones do.
+/// A replica does not deliver its own events directly: its subscribers get them from the
+/// log like everybody else's. Every reader takes the log's rows in the same order, so
+/// subscribers on every replica see the same sequence of events, each exactly once.
+/// Delivering local events at once would let each replica interleave its own events with
+/// the others' differently: a subscriber could see its replica's later update of a row
+/// before another replica's earlier one, and end up believing the older state. The cost is
+/// one read of the log of latency for local subscribers.
 #[derive(Debug, Default)]
 pub struct EventRelay {
     stop: Option<watch::Sender<bool>>,
@@ -80,12 +159,22 @@ pub struct EventRelay {
     listener_pool: Option<PgPool>,
 }
 
-/// Sets up event delivery for `db`: on PostgreSQL, connects the listener to `listen_url`
+/// Sets up event delivery for `db`: on PostgreSQL, connects the reader to `listen_url`
 /// (the same server and database as `db`, but a direct connection: `LISTEN` is session
-/// state, which a transaction-mode pooler does not keep) and runs `LISTEN` before returning
-/// (so no event published afterwards is missed), then starts the publisher and listener
-/// tasks; on SQLite, in-process delivery and an empty relay.
+/// state, which a transaction-mode pooler does not keep), runs `LISTEN` and takes its
+/// place in the log before returning (so every event committed afterwards is delivered),
+/// then starts the reader and waker tasks; on SQLite, in-process delivery and an empty
+/// relay.
 pub async fn start(db: &Db, listen_url: &str) -> Result<(Events, EventRelay), EventsError> {
+    start_with(db, listen_url, RelayOptions::default()).await
+}
+
+/// [`start`], paced by `options`.
+pub async fn start_with(
+    db: &Db,
+    listen_url: &str,
+    options: RelayOptions,
+) -> Result<(Events, EventRelay), EventsError> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok((Events::default(), EventRelay::default()));
     }
@@ -101,23 +190,33 @@ pub async fn start(db: &Db, listen_url: &str) -> Result<(Events, EventRelay), Ev
         .max_lifetime(None)
         .idle_timeout(None)
         .connect_lazy_with(connect_options);
-    let listener = connect_listener(&listener_pool).await?;
+    let mut listener = connect_listener(&listener_pool).await?;
+    let position = log::start(&mut listener)
+        .await
+        .map_err(EventsError::Listen)?;
 
     let hub = Hub::new();
+    let wakeups = Arc::new(Wakeups::default());
     let (stop, stopped) = watch::channel(false);
-    let tasks = vec![tokio::spawn(listen(
-        listener,
-        listener_pool.clone(),
-        db.clone(),
-        hub.clone(),
-        stopped,
-    ))];
+    let reader = Reader {
+        pool: listener_pool.clone(),
+        db: db.clone(),
+        hub: hub.clone(),
+        wakeups: Arc::clone(&wakeups),
+        position,
+        options,
+    };
+    let tasks = vec![
+        tokio::spawn(reader.run(listener, stopped.clone())),
+        tokio::spawn(wake_others(pool, Arc::clone(&wakeups), stopped)),
+    ];
     tracing::debug!(
         channel = CHANNEL,
+        tx = position.tx,
         "relaying change events through PostgreSQL"
     );
     Ok((
-        Events::replicated(hub),
+        Events::replicated(hub, wakeups),
         EventRelay {
             stop: Some(stop),
             tasks,
@@ -127,9 +226,8 @@ pub async fn start(db: &Db, listen_url: &str) -> Result<(Events, EventRelay), Ev
 }
 
 impl EventRelay {
-    /// Stops listening and closes the listener's connection; bounded, so that it never
-    /// holds up a graceful stop. (There is nothing to send: writes notify in their own
-    /// transactions.)
+    /// Stops the tasks (the waker sends a last wake-up for writes not yet announced) and
+    /// closes the reader's connection; bounded, so that it never holds up a graceful stop.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(true);
@@ -170,113 +268,268 @@ async fn connect_listener(pool: &PgPool) -> Result<PgListener, EventsError> {
     Ok(listener)
 }
 
-/// The listener task: broadcasts every notification until stopped, getting its connection
-/// back (and `LISTEN`ing again) whenever it is lost.
+/// The waker task: after this process's writes commit, one `NOTIFY` through the pool for
+/// however many committed while the previous one was on its way; a last one at stop if a
+/// write is still unannounced.
 ///
-/// A lost connection normally shows as `try_recv` answering `None` after it has reconnected
-/// by itself. Any error instead (the reconnection failed, or the connection broke in a way
-/// `try_recv` does not recognise) drops the listener and builds a new one, with a growing
-/// pause between attempts while the database is away. Rows too large for a notification are
-/// read back in line, so delivery keeps the order of the notifications.
-async fn listen(
-    listener: PgListener,
+/// Sent as a simple query (one message, one round trip, no parameters), so a
+/// transaction-mode pooler runs it whole on one server connection, and straight on sqlx's
+/// pool: it is the relay's housekeeping, not a statement of any request.
+async fn wake_others(pool: PgPool, wakeups: Arc<Wakeups>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        let last = tokio::select! {
+            biased;
+            () = stop_requested(&mut stopped) => true,
+            () = wakeups.others.notified() => false,
+        };
+        // At stop, only if a write is waiting for its wake-up.
+        if last && futures::FutureExt::now_or_never(wakeups.others.notified()).is_none() {
+            break;
+        }
+        if let Err(error) = sea_orm::sqlx::raw_sql(NOTIFY).execute(&pool).await {
+            let error = EventsError::Wake(error);
+            tracing::warn!(%error, "other replicas will read the change log at their next tick");
+        }
+        if last {
+            break;
+        }
+    }
+    tracing::debug!("the change-event waker stopped");
+}
+
+/// The reader task's state: where it stands in the log, and what it delivers to.
+struct Reader {
     pool: PgPool,
     db: Db,
     hub: Hub,
-    mut stopped: watch::Receiver<bool>,
-) {
-    let mut listener = Some(listener);
-    let mut retry = RETRY_MIN;
-    loop {
-        let Some(active) = listener.as_mut() else {
-            let connected = tokio::select! {
-                biased;
-                () = stop_requested(&mut stopped) => break,
-                connected = connect_listener(&pool) => connected,
-            };
-            match connected {
-                Ok(connected) => {
-                    tracing::info!("the change-event listener is listening again");
-                    listener = Some(connected);
-                    retry = RETRY_MIN;
-                }
-                Err(error) => {
-                    tracing::warn!(%error, retry_ms = retry.as_millis(), "retrying");
-                    tokio::select! {
-                        biased;
-                        () = stop_requested(&mut stopped) => break,
-                        () = tokio::time::sleep(retry) => {}
+    wakeups: Arc<Wakeups>,
+    position: Position,
+    options: RelayOptions,
+}
+
+/// What ended the reader's wait.
+enum Woken {
+    /// This process's writes committed.
+    Write,
+    /// A wake-up from another replica (or the connection's loss and recovery).
+    Notification(Result<Option<PgNotification>, sea_orm::sqlx::Error>),
+    /// Its timer: a tick, or a look again at rows held back.
+    Timer,
+}
+
+/// How the reader prunes: the horizon it saw at its last pruning, and when the next is due.
+struct Pruning {
+    bound: Option<i64>,
+    due: Instant,
+}
+
+/// Whether, and since when, committed rows have been held back by an older transaction.
+#[derive(Default)]
+struct HeldBack {
+    since: Option<Instant>,
+    pause: Duration,
+    warned: bool,
+}
+
+impl Reader {
+    /// Reads the log and delivers its events until stopped, getting its connection back (and
+    /// `LISTEN`ing again) whenever it is lost, and reading on from where it stood.
+    async fn run(mut self, listener: PgListener, mut stopped: watch::Receiver<bool>) {
+        let mut listener = Some(listener);
+        let mut retry = RETRY_MIN;
+        let mut held = HeldBack::default();
+        let mut pruning = Pruning {
+            bound: None,
+            due: Instant::now(),
+        };
+        loop {
+            let Some(active) = listener.as_mut() else {
+                let connected = tokio::select! {
+                    biased;
+                    () = stop_requested(&mut stopped) => break,
+                    connected = connect_listener(&self.pool) => connected,
+                };
+                match connected {
+                    Ok(connected) => {
+                        tracing::info!(
+                            "the change-event listener is listening again; reading the log on \
+                             from where it stood"
+                        );
+                        listener = Some(connected);
+                        retry = RETRY_MIN;
                     }
-                    retry = (retry * 2).min(RETRY_MAX);
+                    Err(error) => {
+                        tracing::warn!(%error, retry_ms = retry.as_millis(), "retrying");
+                        tokio::select! {
+                            biased;
+                            () = stop_requested(&mut stopped) => break,
+                            () = tokio::time::sleep(retry) => {}
+                        }
+                        retry = (retry * 2).min(RETRY_MAX);
+                    }
                 }
-            }
-            continue;
-        };
-        let received = tokio::select! {
-            biased;
-            () = stop_requested(&mut stopped) => break,
-            received = active.try_recv() => received,
-        };
-        match received {
-            Ok(Some(notification)) => {
-                if let Some(change) = receive(&db, &notification).await {
-                    hub.deliver(change);
-                }
-            }
-            // `try_recv` has already reconnected and run LISTEN again.
-            Ok(None) => tracing::warn!(
-                "the change-event listener lost its database connection and got a new one; \
-                 events sent in between were not delivered"
-            ),
-            Err(error) => {
+                continue;
+            };
+
+            let last_read = Instant::now();
+            let caught_up = match self.catch_up(active, &mut held).await {
+                Ok(()) => self.prune_if_due(active, &mut pruning).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = caught_up {
                 let error = EventsError::Receive(error);
                 tracing::warn!(
                     %error,
                     "the change-event listener lost its database connection; reconnecting \
-                     (events sent in between are not delivered)"
+                     (events written meanwhile are read when it is back)"
                 );
                 // Returns the connection to the pool, which tests it before handing it out
                 // again.
                 listener = None;
+                continue;
             }
-        }
-    }
-    tracing::debug!("the change-event listener stopped");
-}
 
-/// Turns a notification into the event to deliver, reading the row back if it was left out.
-/// A row that cannot be read back is delivered as `None` (and logged): subscribers still
-/// learn that the row changed and can query it.
-async fn receive(db: &Db, notification: &PgNotification) -> Option<Change> {
-    let notice = match Notice::decode(notification.payload()) {
-        Ok(notice) => notice,
-        Err(error) => {
-            let error = EventsError::Payload(error);
-            tracing::warn!(%error, "a notification that is not a change event was skipped");
-            return None;
+            let pause = if held.since.is_some() {
+                held.pause
+            } else {
+                self.options.tick
+            };
+            let woken = tokio::select! {
+                biased;
+                () = stop_requested(&mut stopped) => break,
+                received = active.try_recv() => Woken::Notification(received),
+                () = self.wakeups.reader.notified() => Woken::Write,
+                () = tokio::time::sleep(pause) => Woken::Timer,
+            };
+            let woken = match woken {
+                Woken::Write => true,
+                Woken::Timer => false,
+                // Wake-ups carry nothing: take every one already here with this one.
+                Woken::Notification(Ok(Some(_))) => {
+                    while active.next_buffered().is_some() {}
+                    true
+                }
+                // `try_recv` has already reconnected and run LISTEN again.
+                Woken::Notification(Ok(None)) => {
+                    tracing::info!(
+                        "the change-event listener got a new database connection; reading \
+                         the log on from where it stood"
+                    );
+                    false
+                }
+                Woken::Notification(Err(error)) => {
+                    let error = EventsError::Receive(error);
+                    tracing::warn!(%error, "the change-event listener is reconnecting");
+                    listener = None;
+                    false
+                }
+            };
+            // Writes that keep waking the reader are read together, at most one read per gap.
+            if woken {
+                tokio::select! {
+                    biased;
+                    () = stop_requested(&mut stopped) => break,
+                    () = tokio::time::sleep_until(last_read + READ_GAP) => {}
+                }
+            }
         }
-    };
-    let needs_row = notice.needs_row();
-    let mut change = notice.into_change();
-    if needs_row {
-        // The current row: the one the event was about, or a later state of it (whose own
-        // event follows). Absent if it has been deleted since. Read as the service itself
-        // (admin): which subscribers may see it is decided when it is delivered.
-        match &mut change {
-            Change::Customer(CustomerEvent {
-                customer_id,
-                customer,
-                ..
-            }) => {
-                *customer =
-                    read_back(service::customer::find(db, Principal::Admin, *customer_id).await);
+        tracing::debug!("the change-event listener stopped");
+    }
+
+    /// Reads and delivers every row below the horizon after the reader's position; notes
+    /// whether rows are held back above it (and says what holds them when it lasts).
+    async fn catch_up(
+        &mut self,
+        connection: &mut PgListener,
+        held: &mut HeldBack,
+    ) -> Result<(), sea_orm::sqlx::Error> {
+        loop {
+            let batch = log::read(connection, self.position, BATCH).await?;
+            let full = batch.entries.len() as i64 >= BATCH;
+            for entry in batch.entries {
+                self.position = entry.position;
+                if let Some(change) = self.receive(&entry.payload).await {
+                    self.hub.deliver(change);
+                }
             }
-            Change::Todo(TodoEvent { todo_id, todo, .. }) => {
-                *todo = read_back(service::todo::find(db, Principal::Admin, *todo_id).await);
+            if full {
+                continue;
             }
+            if !batch.held_back {
+                *held = HeldBack::default();
+                return Ok(());
+            }
+            let since = *held.since.get_or_insert_with(Instant::now);
+            held.pause = (held.pause * 2).clamp(HELD_MIN, HELD_MAX);
+            if !held.warned && since.elapsed() >= HELD_WARNING {
+                held.warned = true;
+                let holder = log::oldest_writer(connection).await?;
+                tracing::warn!(
+                    held_s = since.elapsed().as_secs(),
+                    ?holder,
+                    "change events are held back by an older transaction that is still open \
+                     (pid, database, seconds open); they are delivered when it ends"
+                );
+            }
+            return Ok(());
         }
     }
-    Some(change)
+
+    /// Prunes the log once per [`RelayOptions::prune_interval`]: rows below the horizon it saw the time
+    /// before, which every connected reader has had the whole interval to read.
+    async fn prune_if_due(
+        &mut self,
+        connection: &mut PgListener,
+        pruning: &mut Pruning,
+    ) -> Result<(), sea_orm::sqlx::Error> {
+        if Instant::now() < pruning.due {
+            return Ok(());
+        }
+        if let Some(bound) = pruning.bound {
+            let pruned = log::prune(connection, bound).await?;
+            tracing::debug!(pruned, "pruned the change log");
+        }
+        pruning.bound = Some(log::horizon(connection).await?);
+        pruning.due = Instant::now() + self.options.prune_interval;
+        Ok(())
+    }
+
+    /// Turns a row of the log into the event to deliver, reading the row back if it came
+    /// without it. A row that cannot be read back is delivered as `None` (and logged):
+    /// subscribers still learn that the row changed and can query it.
+    async fn receive(&self, payload: &str) -> Option<Change> {
+        let notice = match Notice::decode(payload) {
+            Ok(notice) => notice,
+            Err(error) => {
+                let error = EventsError::Payload(error);
+                tracing::warn!(%error, "a row of the change log that is not an event was skipped");
+                return None;
+            }
+        };
+        let needs_row = notice.needs_row();
+        let mut change = notice.into_change();
+        if needs_row {
+            let db = &self.db;
+            // The current row: the one the event was about, or a later state of it (whose
+            // own event follows). Absent if it has been deleted since. Read as the service
+            // itself (admin): which subscribers may see it is decided when it is delivered.
+            match &mut change {
+                Change::Customer(CustomerEvent {
+                    customer_id,
+                    customer,
+                    ..
+                }) => {
+                    *customer = read_back(
+                        service::customer::find(db, Principal::Admin, *customer_id).await,
+                    );
+                }
+                Change::Todo(TodoEvent { todo_id, todo, .. }) => {
+                    *todo = read_back(service::todo::find(db, Principal::Admin, *todo_id).await);
+                }
+            }
+        }
+        Some(change)
+    }
 }
 
 /// The row read back for an event, or `None` (logged) if the database failed.
@@ -286,4 +539,14 @@ fn read_back<T>(found: service::Result<Option<T>>) -> Option<T> {
         tracing::warn!(%error, "a change event is delivered without its row");
         None
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wake_up_goes_to_the_channel_readers_listen_on() {
+        assert_eq!(NOTIFY, format!("NOTIFY {CHANNEL}"));
+    }
 }

@@ -1,18 +1,15 @@
-//! The JSON that carries one change event in a PostgreSQL notification.
-//!
-//! A notification's payload must be shorter than 8000 bytes. An event whose row fits is sent
-//! whole, so receivers deliver it without touching the database:
+//! The JSON that carries one change event in a row of the change log.
 //!
 //! ```json
 //! {"type":"todo","kind":"UPDATED","todo_id":7,"customer_id":1,"todo":{"id":7,"task":"...",...}}
 //! ```
 //!
-//! When the row would make the payload too large (text columns have no length limit), it is
-//! left out and the receiver reads the row back before delivering. A `DELETED` event never
-//! carries a row, so a missing row means "read it back" only for `CREATED` and `UPDATED`.
-//!
-//! The tables' triggers write the payloads (migration `m0004_change_notifications`), each row
-//! as `row_to_json`, so the row types' fields are the columns' names. They are serde types of
+//! The tables' triggers write the payloads (migration `m0005_change_log`), each row as
+//! `row_to_json`, so the row types' fields are the columns' names, and always with the row
+//! for `CREATED` and `UPDATED` (never for `DELETED`). The format began as `m0004`'s
+//! notification payload, which had to stay under 8000 bytes and so left out rows too large
+//! for it; receivers still read such a row back ([`Notice::needs_row`]), and the encoder the
+//! unit tests pin the format down with still follows that limit. They are serde types of
 //! their own rather than serde on the entities, so that the format replicas read changes
 //! only on purpose (replicas of two versions run side by side during a rolling deploy).
 
