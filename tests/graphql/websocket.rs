@@ -85,6 +85,39 @@ async fn both_subprotocols_deliver_changes(app: TestApp) {
     assert_eq!(message["payload"]["data"], event);
 }
 
+db_test!(messages_larger_than_the_sockets_buffers_arrive_whole);
+/// The server's sockets start with small buffers (8 KiB); a subscribe message and an event
+/// several times that size still travel whole, both ways.
+async fn messages_larger_than_the_sockets_buffers_arrive_whole(app: TestApp) {
+    let address = serve(&app).await;
+    let padding = "#".repeat(40 * 1024);
+    let query =
+        format!("subscription {{ customerChanged {{ customer {{ middleName }} }} }}\n{padding}");
+    let mut socket = connect(&address, "graphql-transport-ws").await;
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+    )
+    .await;
+    app.until_subscribed(1, 0).await;
+
+    let middle_name = "Augusta ".repeat(5000);
+    let response = app
+        .post(
+            "/v1/customers",
+            &json!({ "first_name": "Ada", "middle_name": middle_name, "last_name": "Lovelace",
+                     "email": "ada@example.com" }),
+        )
+        .await;
+    assert_eq!(response.status, 201, "{}", response.text());
+    let message = receive(&mut socket).await;
+    assert_eq!(message["type"], "next", "{message}");
+    assert_eq!(
+        message["payload"]["data"]["customerChanged"]["customer"]["middleName"],
+        middle_name.as_str()
+    );
+}
+
 db_test!(errors_over_the_socket_carry_codes);
 async fn errors_over_the_socket_carry_codes(app: TestApp) {
     let address = serve(&app).await;

@@ -30,6 +30,12 @@ pub const GOING_AWAY: u16 = 1001;
 /// recognise that close and give it [`FORBIDDEN`].
 const REFUSED: &str = "Forbidden: a valid bearer token is required";
 
+/// The read buffer each socket starts with and the write buffer it fills before writing.
+/// tungstenite's defaults (128 KiB each, the read buffer allocated up front) made an idle
+/// subscriber cost about 160 KiB; GraphQL messages are a few hundred bytes, and a larger one
+/// still arrives whole (the buffer grows for it).
+const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
+
 /// Upgrades to a GraphQL WebSocket in the subprotocol the client offered first.
 pub async fn graphql_ws(
     State(state): State<AppState>,
@@ -56,6 +62,8 @@ pub async fn graphql_ws(
     let shutdown = state.shutdown.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES)
         .on_upgrade(move |socket| {
             let tracker = shutdown.clone();
             tracker.track(serve(socket, executor, protocol, auth, shutdown))
