@@ -68,9 +68,9 @@ pub fn state(db: DatabaseConnection, config: Config) -> AppState {
 pub fn state_with_events(db: DatabaseConnection, config: Config, events: Events) -> AppState {
     let db = Db::new(db, config.behind_pooler());
     let writer = Writer::new(db.clone(), events.clone());
-    let schema = graphql::build_schema(db.clone(), events.clone(), writer.clone(), &config);
-    let inputs =
-        graphql::InputSchema::from_sdl(&schema.sdl()).expect("the schema's own SDL always parses");
+    let schemas = graphql::build_schemas(db.clone(), events.clone(), writer.clone(), &config);
+    let inputs = graphql::InputSchema::from_sdl(&schemas.full.sdl())
+        .expect("the schema's own SDL always parses");
     let mut documents =
         DocumentCache::new(config.graphql_max_aliases, config.graphql_max_depth, inputs);
     if !config.graphql_introspection {
@@ -78,7 +78,8 @@ pub fn state_with_events(db: DatabaseConnection, config: Config, events: Events)
     }
     AppState {
         db,
-        schema,
+        schema: schemas.full,
+        known_schema: schemas.known,
         events,
         writer,
         documents: Arc::new(documents),

@@ -8,7 +8,7 @@ use axum::extract::FromRef;
 use crate::admission::Admission;
 use crate::config::Config;
 use crate::events::Events;
-use crate::graphql::{ApiSchema, DocumentCache};
+use crate::graphql::{ApiSchema, DocumentCache, Schemas};
 use crate::shutdown::Shutdown;
 use crate::write::Writer;
 
@@ -17,8 +17,12 @@ use crate::write::Writer;
 pub struct AppState {
     /// The database (cloning shares the pool).
     pub db: Db,
-    /// The GraphQL schema, with the pool and limits inside.
+    /// The GraphQL schema, with the pool and limits inside, validating every document in
+    /// full.
     pub schema: ApiSchema,
+    /// The same schema, in async-graphql's fast validation mode: for documents that have
+    /// passed full validation once.
+    pub known_schema: ApiSchema,
     /// Where writes announce themselves to subscribers.
     pub events: Events,
     /// Every write goes through it, from REST and GraphQL alike.
@@ -31,6 +35,16 @@ pub struct AppState {
     pub admission: Admission,
     /// The graceful stop, as WebSocket connections hear of it.
     pub shutdown: Shutdown,
+}
+
+impl AppState {
+    /// Both forms of the schema, for the GraphQL request pipeline.
+    pub fn schemas(&self) -> Schemas<ApiSchema> {
+        Schemas {
+            full: self.schema.clone(),
+            known: self.known_schema.clone(),
+        }
+    }
 }
 
 impl FromRef<AppState> for Db {

@@ -6,6 +6,7 @@
 //! written in it ([`super::input::check_document`]).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::Name;
@@ -183,6 +184,7 @@ impl DocumentCache {
         let prepared = Prepared {
             analysis: Arc::new(check_document(&self.inputs, &document)?),
             document,
+            validated: Arc::default(),
         };
         self.insert(&request.query, &prepared);
         Ok(prepared)
@@ -216,6 +218,17 @@ pub struct Prepared {
     pub document: ExecutableDocument,
     /// What the document's checks found.
     pub analysis: Arc<Analysis>,
+    /// Whether the document has passed async-graphql's full validation against this schema
+    /// once; shared by every copy of the cached entry (see `super::pipeline`).
+    validated: Arc<AtomicBool>,
+}
+
+impl Prepared {
+    /// Whether the document has passed full validation before, as a flag to set once it
+    /// has.
+    pub fn validated(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.validated)
+    }
 }
 
 fn coded(message: &str, code: Code) -> ServerError {
@@ -359,6 +372,7 @@ mod tests {
         Prepared {
             document: document(query),
             analysis: Arc::default(),
+            validated: Arc::default(),
         }
     }
 

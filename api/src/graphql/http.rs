@@ -258,7 +258,7 @@ async fn graphql_post(
     respond(
         format,
         execute_batch(
-            &state.schema,
+            &state.schemas(),
             &state.documents,
             with_principal(batch, principal),
         )
@@ -305,7 +305,7 @@ async fn graphql_get(
         format,
         BatchResponse::Single(
             execute(
-                &state.schema,
+                &state.schemas(),
                 &state.documents,
                 match principal {
                     Some(Extension(principal)) => request.data(principal),

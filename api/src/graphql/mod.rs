@@ -18,7 +18,7 @@ mod viewer;
 mod ws;
 
 use crate::db::Db;
-use async_graphql::{MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder, ValidationMode};
 
 pub use connection::PageLimits;
 pub use documents::DocumentCache;
@@ -27,6 +27,7 @@ pub use http::router;
 pub use ids::{NodeType, decode_node_id, encode_node_id};
 pub use input::InputSchema;
 pub use loader::Loaders;
+pub use pipeline::Schemas;
 pub use subscription::SubscriptionRoot;
 
 use crate::config::Config;
@@ -76,9 +77,41 @@ pub fn sdl() -> String {
     schema_builder().finish().sdl()
 }
 
-/// Builds the executable schema over the pool, with the configured limits.
-pub fn build_schema(db: Db, events: Events, writer: Writer, config: &Config) -> ApiSchema {
+/// Builds the executable schema over the pool, with the configured limits, twice: validating
+/// every document in full, and in async-graphql's fast validation mode for documents that
+/// have passed once (see `graphql::pipeline`).
+pub fn build_schemas(
+    db: Db,
+    events: Events,
+    writer: Writer,
+    config: &Config,
+) -> Schemas<ApiSchema> {
+    let build = |validation| {
+        build_schema(
+            db.clone(),
+            events.clone(),
+            writer.clone(),
+            config,
+            validation,
+        )
+    };
+    Schemas {
+        full: build(ValidationMode::Strict),
+        known: build(ValidationMode::Fast),
+    }
+}
+
+/// Builds the executable schema over the pool, with the configured limits, validating in
+/// `validation` mode.
+fn build_schema(
+    db: Db,
+    events: Events,
+    writer: Writer,
+    config: &Config,
+    validation: ValidationMode,
+) -> ApiSchema {
     let mut builder = schema_builder()
+        .validation_mode(validation)
         .data(Loaders::new(
             &db,
             std::time::Duration::from_millis(config.graphql_batch_delay_ms),

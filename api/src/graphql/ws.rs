@@ -57,7 +57,7 @@ pub async fn graphql_ws(
         )
             .into_response();
     };
-    let executor = CodedExecutor::new(state.schema.clone(), state.documents.clone());
+    let executor = CodedExecutor::new(state.schemas(), state.documents.clone());
     let auth = state.config.access.clone();
     let shutdown = state.shutdown.clone();
     upgrade
