@@ -64,6 +64,10 @@ const TICK: Duration = Duration::from_millis(500);
 /// writes committed meanwhile are read together, at a bounded cost to the database.
 const READ_GAP: Duration = Duration::from_millis(2);
 
+/// The shortest time between two wake-ups this process sends: the most it delays other
+/// replicas' subscribers.
+const WAKE_GAP: Duration = Duration::from_millis(5);
+
 /// First and longest pause before looking again while committed rows are held back by an
 /// older transaction.
 const HELD_MIN: Duration = Duration::from_millis(2);
@@ -269,8 +273,8 @@ async fn connect_listener(pool: &PgPool) -> Result<PgListener, EventsError> {
 }
 
 /// The waker task: after this process's writes commit, one `NOTIFY` through the pool for
-/// however many committed while the previous one was on its way; a last one at stop if a
-/// write is still unannounced.
+/// however many committed while the previous one was on its way or in the [`WAKE_GAP`]
+/// after it; a last one at stop if a write is still unannounced.
 ///
 /// Sent as a simple query (one message, one round trip, no parameters), so a
 /// transaction-mode pooler runs it whole on one server connection, and straight on sqlx's
@@ -292,6 +296,13 @@ async fn wake_others(pool: PgPool, wakeups: Arc<Wakeups>, mut stopped: watch::Re
         }
         if last {
             break;
+        }
+        // Writes committed meanwhile share the next wake-up: at most one per gap, so that
+        // the wake-ups take little of the pool and of the database under a write load.
+        tokio::select! {
+            biased;
+            () = stop_requested(&mut stopped) => {}
+            () = tokio::time::sleep(WAKE_GAP) => {}
         }
     }
     tracing::debug!("the change-event waker stopped");
