@@ -9,9 +9,9 @@
 //!
 //! # Validated documents are not validated again
 //!
-//! The GraphQL spec lets a service skip validating a document it has already validated
-//! against the same schema (Validation, "Type system evolution": validation results may be
-//! cached). async-graphql validates every request in full, a sixth of a small query's
+//! The GraphQL spec lets a service execute a request without validating it again when that
+//! same request is known to have been validated before against the same schema (the
+//! introduction of its Validation section). async-graphql validates every request in full, a sixth of a small query's
 //! instructions, so the service keeps the schema twice ([`Schemas`]): in full validation
 //! mode, which every document runs on until it has passed once, and in async-graphql's fast
 //! mode, which a cached document that has passed runs on from then on. Fast mode still
