@@ -92,7 +92,7 @@ async fn rows_too_large_for_a_notification_still_reach_subscribers_whole(app: Te
     let updated = received(&mut customers).await;
     assert_eq!(updated.kind, ChangeKind::Updated);
     assert_eq!(i64::from(updated.customer_id), customer_id);
-    let row = updated.customer.expect("the row, read back");
+    let row = updated.customer.expect("the whole row");
     assert_eq!(row.middle_name.as_deref(), Some(middle_name.as_str()));
     assert_eq!(row.email, "ada@example.com");
 
@@ -100,7 +100,7 @@ async fn rows_too_large_for_a_notification_still_reach_subscribers_whole(app: Te
     assert_eq!(todo_event.kind, ChangeKind::Created);
     assert_eq!(Some(i64::from(todo_event.todo_id)), todo["id"].as_i64());
     assert_eq!(todo_event.customer_id.map(i64::from), Some(customer_id));
-    let row = todo_event.todo.expect("the row, read back");
+    let row = todo_event.todo.expect("the whole row");
     assert_eq!(row.task, task);
     assert_eq!(row.customer_id.map(i64::from), Some(customer_id));
 }

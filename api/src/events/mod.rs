@@ -55,9 +55,7 @@ pub struct CustomerEvent {
     pub kind: ChangeKind,
     /// Which customer.
     pub customer_id: i32,
-    /// The row after the change. Also `None` in the rare case where the row was too large
-    /// to travel in a notification and could not be read back (deleted since, or the
-    /// database failed).
+    /// The row after the change.
     pub customer: Option<Customer>,
 }
 
@@ -70,7 +68,7 @@ pub struct TodoEvent {
     pub todo_id: i32,
     /// The customer the todo belonged to after the change (before it, for a delete).
     pub customer_id: Option<i32>,
-    /// The row after the change; `None` as for [`CustomerEvent::customer`].
+    /// The row after the change.
     pub todo: Option<Todo>,
 }
 

@@ -27,14 +27,13 @@ use sea_orm::sqlx::postgres::{
 use sea_orm::{ConnectionTrait, DbBackend};
 
 use crate::db::Db;
-use service::Principal;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::log::{self, Position};
 use super::wire::Notice;
-use super::{Change, CustomerEvent, Events, Hub, TodoEvent};
+use super::{Change, Events, Hub};
 
 /// The channel replicas wake each other on after their writes commit (defined with the
 /// change log, in the migration). `NOTIFY` is scoped to one database, so services on
@@ -118,9 +117,6 @@ pub enum EventsError {
     /// A row of the log was not an event.
     #[error("malformed change event: {0}")]
     Payload(#[source] serde_json::Error),
-    /// The row of an event that came without it could not be read back.
-    #[error("cannot read back the row of a change event: {0}")]
-    ReadBack(#[source] service::Error),
     /// Sending a wake-up failed; the other replicas read at their next tick.
     #[error("cannot wake the other replicas: {0}")]
     Wake(#[source] sea_orm::sqlx::Error),
@@ -204,7 +200,6 @@ pub async fn start_with(
     let (stop, stopped) = watch::channel(false);
     let reader = Reader {
         pool: listener_pool.clone(),
-        db: db.clone(),
         hub: hub.clone(),
         wakeups: Arc::clone(&wakeups),
         position,
@@ -311,7 +306,6 @@ async fn wake_others(pool: PgPool, wakeups: Arc<Wakeups>, mut stopped: watch::Re
 /// The reader task's state: where it stands in the log, and what it delivers to.
 struct Reader {
     pool: PgPool,
-    db: Db,
     hub: Hub,
     wakeups: Arc<Wakeups>,
     position: Position,
@@ -459,7 +453,7 @@ impl Reader {
             let full = batch.entries.len() as i64 >= BATCH;
             for entry in batch.entries {
                 self.position = entry.position;
-                if let Some(change) = self.receive(&entry.payload).await {
+                if let Some(change) = Self::decode(&entry.payload) {
                     self.hub.deliver(change);
                 }
             }
@@ -505,51 +499,18 @@ impl Reader {
         Ok(())
     }
 
-    /// Turns a row of the log into the event to deliver, reading the row back if it came
-    /// without it. A row that cannot be read back is delivered as `None` (and logged):
-    /// subscribers still learn that the row changed and can query it.
-    async fn receive(&self, payload: &str) -> Option<Change> {
-        let notice = match Notice::decode(payload) {
-            Ok(notice) => notice,
+    /// Turns a row of the log into the event to deliver; a row that is not an event is
+    /// skipped (and logged).
+    fn decode(payload: &str) -> Option<Change> {
+        match Notice::decode(payload) {
+            Ok(notice) => Some(notice.into_change()),
             Err(error) => {
                 let error = EventsError::Payload(error);
                 tracing::warn!(%error, "a row of the change log that is not an event was skipped");
-                return None;
-            }
-        };
-        let needs_row = notice.needs_row();
-        let mut change = notice.into_change();
-        if needs_row {
-            let db = &self.db;
-            // The current row: the one the event was about, or a later state of it (whose
-            // own event follows). Absent if it has been deleted since. Read as the service
-            // itself (admin): which subscribers may see it is decided when it is delivered.
-            match &mut change {
-                Change::Customer(CustomerEvent {
-                    customer_id,
-                    customer,
-                    ..
-                }) => {
-                    *customer = read_back(
-                        service::customer::find(db, Principal::Admin, *customer_id).await,
-                    );
-                }
-                Change::Todo(TodoEvent { todo_id, todo, .. }) => {
-                    *todo = read_back(service::todo::find(db, Principal::Admin, *todo_id).await);
-                }
+                None
             }
         }
-        Some(change)
     }
-}
-
-/// The row read back for an event, or `None` (logged) if the database failed.
-fn read_back<T>(found: service::Result<Option<T>>) -> Option<T> {
-    found.unwrap_or_else(|error| {
-        let error = EventsError::ReadBack(error);
-        tracing::warn!(%error, "a change event is delivered without its row");
-        None
-    })
 }
 
 #[cfg(test)]

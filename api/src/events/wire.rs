@@ -8,8 +8,7 @@
 //! `row_to_json`, so the row types' fields are the columns' names, and always with the row
 //! for `CREATED` and `UPDATED` (never for `DELETED`). The format began as `m0004`'s
 //! notification payload, which had to stay under 8000 bytes and so left out rows too large
-//! for it; receivers still read such a row back ([`Notice::needs_row`]), and the encoder the
-//! unit tests pin the format down with still follows that limit. They are serde types of
+//! for it; a log row has no such limit. They are serde types of
 //! their own rather than serde on the entities, so that the format replicas read changes
 //! only on purpose (replicas of two versions run side by side during a rolling deploy).
 
@@ -20,16 +19,7 @@ use service::todo::{Todo, TodoStatus};
 
 use super::{Change, ChangeKind, CustomerEvent, TodoEvent};
 
-/// The triggers that send the payloads (migration `m0004_change_notifications`) and
-/// [`Notice::encode`], the format's reference in Rust, follow this limit.
-///
-/// PostgreSQL refuses a payload of 8000 bytes or more (`NOTIFY_PAYLOAD_MAX_LENGTH` with the
-/// default 8 kB block size). Counted in UTF-8 bytes, the encoding of the connection and of a
-/// normal server.
-#[cfg(test)]
-pub(crate) const MAX_PAYLOAD_BYTES: usize = 7999;
-
-/// One notification's payload.
+/// One change log row's payload.
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub(crate) enum Notice {
@@ -39,7 +29,7 @@ pub(crate) enum Notice {
         kind: ChangeKind,
         /// Which customer.
         customer_id: i32,
-        /// The new state; absent for a delete, or when it did not fit.
+        /// The new state; absent for a delete.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         customer: Option<CustomerRow>,
     },
@@ -51,7 +41,7 @@ pub(crate) enum Notice {
         todo_id: i32,
         /// Its customer after the change (before it, for a delete), for filtering.
         customer_id: Option<i32>,
-        /// The new state; absent for a delete, or when it did not fit.
+        /// The new state; absent for a delete.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         todo: Option<TodoRow>,
     },
@@ -141,15 +131,11 @@ impl From<TodoRow> for Todo {
 }
 
 impl Notice {
-    /// The payload of `change`, with its row when it fits and without it otherwise: what the
-    /// triggers send, written in Rust so that the unit tests below pin the format down.
+    /// The payload of `change`: what the triggers write, in Rust so that the unit tests
+    /// below pin the format down.
     #[cfg(test)]
     pub(crate) fn encode(change: &Change) -> Result<String, serde_json::Error> {
-        let whole = serde_json::to_string(&Self::from_change(change, true))?;
-        if whole.len() <= MAX_PAYLOAD_BYTES {
-            return Ok(whole);
-        }
-        serde_json::to_string(&Self::from_change(change, false))
+        serde_json::to_string(&Self::from_change(change))
     }
 
     /// Reads a payload sent by a trigger (of this or another version's migration).
@@ -158,38 +144,23 @@ impl Notice {
     }
 
     #[cfg(test)]
-    fn from_change(change: &Change, with_row: bool) -> Self {
+    fn from_change(change: &Change) -> Self {
         match change {
             Change::Customer(event) => Self::Customer {
                 kind: event.kind,
                 customer_id: event.customer_id,
-                customer: event
-                    .customer
-                    .as_ref()
-                    .filter(|_| with_row)
-                    .map(CustomerRow::from),
+                customer: event.customer.as_ref().map(CustomerRow::from),
             },
             Change::Todo(event) => Self::Todo {
                 kind: event.kind,
                 todo_id: event.todo_id,
                 customer_id: event.customer_id,
-                todo: event.todo.as_ref().filter(|_| with_row).map(TodoRow::from),
+                todo: event.todo.as_ref().map(TodoRow::from),
             },
         }
     }
 
-    /// Whether the row was left out and must be read back before delivery.
-    pub(crate) fn needs_row(&self) -> bool {
-        match self {
-            Self::Customer { kind, customer, .. } => {
-                *kind != ChangeKind::Deleted && customer.is_none()
-            }
-            Self::Todo { kind, todo, .. } => *kind != ChangeKind::Deleted && todo.is_none(),
-        }
-    }
-
-    /// The event to deliver; a row that was left out stays `None` (see
-    /// [`Notice::needs_row`]).
+    /// The event to deliver.
     pub(crate) fn into_change(self) -> Change {
         match self {
             Self::Customer {
@@ -261,7 +232,7 @@ mod tests {
     }
 
     #[test]
-    fn a_row_that_fits_travels_whole_and_comes_back_equal() {
+    fn a_row_travels_whole_and_comes_back_equal() {
         let change = Change::Customer(CustomerEvent {
             kind: ChangeKind::Updated,
             customer_id: 3,
@@ -269,7 +240,6 @@ mod tests {
         });
         let (payload, notice) = round_trip(&change);
         assert!(payload.contains(r#""kind":"UPDATED""#), "{payload}");
-        assert!(!notice.needs_row());
         assert_eq!(notice.into_change(), change);
 
         let change = Change::Todo(TodoEvent {
@@ -279,57 +249,11 @@ mod tests {
             todo: Some(todo("Write the notes")),
         });
         let (_, notice) = round_trip(&change);
-        assert!(!notice.needs_row());
         assert_eq!(notice.into_change(), change);
     }
 
     #[test]
-    fn a_row_too_large_for_notify_is_left_out_and_marked_for_reading_back() {
-        // Multi-byte characters: the limit is in bytes, not characters.
-        let task = "é".repeat(MAX_PAYLOAD_BYTES / 2);
-        let change = Change::Todo(TodoEvent {
-            kind: ChangeKind::Updated,
-            todo_id: 7,
-            customer_id: Some(3),
-            todo: Some(todo(&task)),
-        });
-        let (payload, notice) = round_trip(&change);
-        assert!(payload.len() <= MAX_PAYLOAD_BYTES);
-        assert_eq!(
-            notice,
-            Notice::Todo {
-                kind: ChangeKind::Updated,
-                todo_id: 7,
-                customer_id: Some(3),
-                todo: None,
-            }
-        );
-        assert!(notice.needs_row());
-    }
-
-    #[test]
-    fn the_largest_row_that_fits_is_still_sent_whole() {
-        let empty = Notice::encode(&Change::Todo(TodoEvent {
-            kind: ChangeKind::Created,
-            todo_id: 7,
-            customer_id: Some(3),
-            todo: Some(todo("")),
-        }))
-        .expect("encodes");
-        let task = "x".repeat(MAX_PAYLOAD_BYTES - empty.len());
-        let change = Change::Todo(TodoEvent {
-            kind: ChangeKind::Created,
-            todo_id: 7,
-            customer_id: Some(3),
-            todo: Some(todo(&task)),
-        });
-        let (payload, notice) = round_trip(&change);
-        assert_eq!(payload.len(), MAX_PAYLOAD_BYTES);
-        assert!(!notice.needs_row());
-    }
-
-    #[test]
-    fn a_delete_carries_no_row_and_needs_none() {
+    fn a_delete_carries_no_row() {
         let change = Change::Customer(CustomerEvent {
             kind: ChangeKind::Deleted,
             customer_id: 3,
@@ -340,7 +264,6 @@ mod tests {
             payload,
             r#"{"type":"customer","kind":"DELETED","customer_id":3}"#
         );
-        assert!(!notice.needs_row());
         assert_eq!(notice.into_change(), change);
     }
 
