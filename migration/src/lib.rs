@@ -14,9 +14,11 @@ mod m0002_create_todos;
 mod m0003_sort_indexes;
 mod m0004_change_notifications;
 mod m0005_change_log;
+mod m0006_change_listeners;
 
 pub use locked::up_with_lock;
 pub use m0005_change_log::{CHANGE_LOG, WAKE_CHANNEL};
+pub use m0006_change_listeners::{CHANGE_LISTENERS, GRACE_ROW, LISTENER_APPLICATION_NAME};
 
 /// The ordered list of migrations; append new ones at the end, never reorder.
 pub struct Migrator;
@@ -30,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_sort_indexes::Migration),
             Box::new(m0004_change_notifications::Migration),
             Box::new(m0005_change_log::Migration),
+            Box::new(m0006_change_listeners::Migration),
         ]
     }
 }

@@ -103,6 +103,10 @@ BEGIN
 END
 $body$"#;
 
+/// Both trigger functions, as this migration leaves them (`m0006` gates them, and restores
+/// them on the way down).
+pub(crate) const FUNCTIONS: [&str; 2] = [CUSTOMER_FUNCTION, TODO_FUNCTION];
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -111,8 +115,9 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         db.execute_unprepared(CREATE_LOG).await?;
-        db.execute_unprepared(CUSTOMER_FUNCTION).await?;
-        db.execute_unprepared(TODO_FUNCTION).await?;
+        for function in FUNCTIONS {
+            db.execute_unprepared(function).await?;
+        }
         Ok(())
     }
 

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use api::events::{APPLICATION_NAME, ChangeKind};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
 use service::Principal;
@@ -66,8 +66,18 @@ async fn rows_too_large_for_a_notification_still_reach_subscribers_whole(app: Te
         app.backend == Backend::Postgres
     );
     // Subscribing to the hub directly: the receiver exists before the writes, no waiting.
-    let mut customers = app.state.events.subscribe_customers();
-    let mut todos = app.state.events.subscribe_todos();
+    let mut customers = app
+        .state
+        .events
+        .subscribe_customers()
+        .await
+        .expect("subscribed");
+    let mut todos = app
+        .state
+        .events
+        .subscribe_todos()
+        .await
+        .expect("subscribed");
 
     let customer = app
         .create_customer("Ada", "Lovelace", "ada@example.com")
@@ -110,8 +120,18 @@ db_test!(an_event_carries_the_row_exactly_as_it_is_stored);
 /// what subscribers get must still be the row the service reads, to the microsecond and
 /// the character.
 async fn an_event_carries_the_row_exactly_as_it_is_stored(app: TestApp) {
-    let mut customers = app.state.events.subscribe_customers();
-    let mut todos = app.state.events.subscribe_todos();
+    let mut customers = app
+        .state
+        .events
+        .subscribe_customers()
+        .await
+        .expect("subscribed");
+    let mut todos = app
+        .state
+        .events
+        .subscribe_todos()
+        .await
+        .expect("subscribed");
     let customer = app
         .post(
             "/v1/customers",
@@ -155,8 +175,18 @@ db_test!(deleting_a_customer_announces_it_and_not_the_todos_it_unlinks);
 /// PostgreSQL runs as an `UPDATE` of those rows: the service announces the customer's
 /// deletion only, on both databases.
 async fn deleting_a_customer_announces_it_and_not_the_todos_it_unlinks(app: TestApp) {
-    let mut customers = app.state.events.subscribe_customers();
-    let mut todos = app.state.events.subscribe_todos();
+    let mut customers = app
+        .state
+        .events
+        .subscribe_customers()
+        .await
+        .expect("subscribed");
+    let mut todos = app
+        .state
+        .events
+        .subscribe_todos()
+        .await
+        .expect("subscribed");
     let customer = app
         .create_customer("Ada", "Lovelace", "ada@example.com")
         .await;
@@ -195,7 +225,12 @@ async fn deleting_a_customer_announces_it_and_not_the_todos_it_unlinks(app: Test
 /// reaches subscribers too (and on every replica).
 async fn a_row_changed_with_plain_sql_reaches_subscribers() {
     let app = TestApp::spawn(Backend::Postgres).await;
-    let mut todos = app.state.events.subscribe_todos();
+    let mut todos = app
+        .state
+        .events
+        .subscribe_todos()
+        .await
+        .expect("subscribed");
     let todo = app.create_todo("typo", None).await;
     assert_eq!(received(&mut todos).await.kind, ChangeKind::Created);
 
@@ -237,7 +272,12 @@ async fn listening_backends(app: &TestApp) -> Vec<i32> {
 #[ignore = "PostgreSQL: run with --ignored and TEST_DATABASE_URL set"]
 async fn the_listener_comes_back_after_its_connection_is_killed() {
     let app = TestApp::spawn(Backend::Postgres).await;
-    let mut customers = app.state.events.subscribe_customers();
+    let mut customers = app
+        .state
+        .events
+        .subscribe_customers()
+        .await
+        .expect("subscribed");
     app.create_customer("Before", "Kill", "before@example.com")
         .await;
     assert_eq!(received(&mut customers).await.kind, ChangeKind::Created);
@@ -297,7 +337,12 @@ async fn the_listener_comes_back_after_its_connection_is_killed() {
 /// transaction's event waits for it, then both come, older first.
 async fn an_older_transaction_that_commits_late_is_delivered_in_its_place_not_skipped() {
     let app = TestApp::spawn(Backend::Postgres).await;
-    let mut customers = app.state.events.subscribe_customers();
+    let mut customers = app
+        .state
+        .events
+        .subscribe_customers()
+        .await
+        .expect("subscribed");
     let other = sea_orm::Database::connect(app.database_url())
         .await
         .expect("a connection of the test's own");
@@ -368,8 +413,13 @@ async fn the_change_log_is_pruned_behind_the_readers() {
     )
     .await
     .expect("a second relay");
-    let mut here = app.state.events.subscribe_customers();
-    let mut there = events.subscribe_customers();
+    let mut here = app
+        .state
+        .events
+        .subscribe_customers()
+        .await
+        .expect("subscribed");
+    let mut there = events.subscribe_customers().await.expect("subscribed");
     for n in 0..3 {
         app.create_customer("Pruned", "Later", &format!("pruned{n}@example.com"))
             .await;
@@ -402,8 +452,12 @@ async fn a_slow_subscriber_blocks_neither_writers_nor_other_subscribers(app: Tes
     let query = "subscription { customerChanged { customer { email } } }";
     // A subscriber that registers and then never reads again.
     let mut slow = app.state.schema.execute_stream(query);
-    // One poll registers it; nothing has been written, so there is no event yet.
-    assert!(slow.next().now_or_never().is_none(), "no event yet");
+    // Polled until it has registered (on PostgreSQL, once its replica listens); nothing has
+    // been written, so there is no event yet.
+    while app.state.events.customer_subscribers() < 1 {
+        let polled = tokio::time::timeout(Duration::from_millis(10), slow.next()).await;
+        assert!(polled.is_err(), "no event yet: {polled:?}");
+    }
     let mut fast = app.subscribe(query);
     app.until_subscribed(2, 0).await;
 
@@ -449,4 +503,160 @@ async fn a_slow_subscriber_blocks_neither_writers_nor_other_subscribers(app: Tes
         .expect("the slow subscriber still gets events")
         .expect("its stream is still open");
     assert!(next.errors.is_empty(), "{:?}", next.errors);
+}
+
+/// Rows in the change log that mention `text`.
+async fn logged_mentioning(app: &TestApp, text: &str) -> i64 {
+    app.db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT count(*) AS n FROM change_log WHERE strpos(payload, $1) > 0",
+            [text.into()],
+        ))
+        .await
+        .expect("count")
+        .expect("a row")
+        .try_get::<i64>("", "n")
+        .expect("n")
+}
+
+/// Live rows in `change_listeners`.
+async fn listeners(app: &TestApp) -> i64 {
+    app.db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(*) AS n FROM change_listeners WHERE expires_at > now()",
+        ))
+        .await
+        .expect("count")
+        .expect("a row")
+        .try_get::<i64>("", "n")
+        .expect("n")
+}
+
+/// Waits (at most 15 s) until `change_listeners` holds `expected` live rows.
+async fn until_listeners(app: &TestApp, expected: i64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while listeners(app).await != expected {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} live listener rows after 15 s, not {expected}",
+            listeners(app).await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: run with --ignored and TEST_DATABASE_URL set"]
+/// Writes log their events only while some replica has subscribers (migration m0006): none
+/// before the first subscription, every one while it lasts (the subscription starts only
+/// once its replica's row is committed), none again once its replica gave up the row.
+async fn writes_log_their_events_only_while_a_replica_listens() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let (events, relay) = api::events::start_with(
+        &app.db,
+        app.database_url(),
+        api::events::RelayOptions {
+            listener_linger: Duration::from_millis(100),
+            ..api::events::RelayOptions::default()
+        },
+    )
+    .await
+    .expect("a second relay");
+
+    app.create_customer("Before", "Anyone", "before@example.com")
+        .await;
+    assert_eq!(listeners(&app).await, 0);
+    assert_eq!(logged(&app).await, 0, "logged with nobody listening");
+
+    let mut there = events.subscribe_customers().await.expect("subscribed");
+    assert_eq!(
+        listeners(&app).await,
+        1,
+        "the subscription started before its replica's row was committed"
+    );
+    app.create_customer("While", "Listening", "while@example.com")
+        .await;
+    assert_eq!(
+        received(&mut there).await.customer.map(|row| row.email),
+        Some("while@example.com".to_owned())
+    );
+    assert_eq!(logged_mentioning(&app, "while@example.com").await, 1);
+
+    drop(there);
+    until_listeners(&app, 0).await;
+    app.create_customer("After", "Everyone", "after@example.com")
+        .await;
+    assert_eq!(
+        logged_mentioning(&app, "after@example.com").await,
+        0,
+        "logged after the last listener left"
+    );
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: run with --ignored and TEST_DATABASE_URL set"]
+/// A replica that cannot refresh its listener row before it expires (here another session
+/// holds the row's lock) may have missed events: its subscriptions end with an error instead
+/// of waiting for what never comes, and a new subscription works once the row can be written
+/// again.
+async fn a_replica_that_cannot_keep_its_listener_row_ends_its_subscriptions() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let (events, relay) = api::events::start_with(
+        &app.db,
+        app.database_url(),
+        api::events::RelayOptions {
+            listener_ttl: Duration::from_secs(1),
+            ..api::events::RelayOptions::default()
+        },
+    )
+    .await
+    .expect("a second relay");
+    let mut changes = Box::pin(events.customer_changes().await.expect("subscribed"));
+    app.create_customer("Before", "Lapse", "before@example.com")
+        .await;
+    let first = tokio::time::timeout(Duration::from_secs(10), changes.next())
+        .await
+        .expect("an event within 10 s")
+        .expect("open")
+        .expect("an event");
+    assert_eq!(first.kind, ChangeKind::Created);
+
+    let blocker = sea_orm::Database::connect(app.database_url())
+        .await
+        .expect("a connection of the test's own");
+    let locked = sea_orm::TransactionTrait::begin(&blocker)
+        .await
+        .expect("begin");
+    locked
+        .execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT replica FROM change_listeners FOR UPDATE",
+        ))
+        .await
+        .expect("lock the listener rows");
+    let ended = tokio::time::timeout(Duration::from_secs(10), changes.next())
+        .await
+        .expect("the subscription ends within 10 s");
+    assert!(
+        matches!(ended, Some(Err(api::events::EventsError::Lapsed))),
+        "{ended:?}"
+    );
+    assert!(changes.next().await.is_none(), "ended after the error");
+    locked.rollback().await.expect("rollback");
+
+    let mut again = events
+        .subscribe_customers()
+        .await
+        .expect("subscribed again");
+    app.create_customer("After", "Lapse", "after@example.com")
+        .await;
+    assert_eq!(
+        received(&mut again).await.customer.map(|row| row.email),
+        Some("after@example.com".to_owned())
+    );
+    blocker.close().await.ok();
+    relay.stop().await;
 }

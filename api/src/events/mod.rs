@@ -14,6 +14,7 @@
 //!   [`EventRelay`] for why even local events take the round trip.
 
 mod log;
+mod presence;
 mod relay;
 mod wire;
 
@@ -26,6 +27,7 @@ use service::todo::Todo;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
+use presence::{Presence, Watch};
 use relay::Wakeups;
 pub use relay::{
     APPLICATION_NAME, CHANNEL, EventRelay, EventsError, RelayOptions, start, start_with,
@@ -131,6 +133,11 @@ impl Hub {
         }
     }
 
+    /// How many receivers (subscriptions, and tests' raw receivers) are open.
+    pub(crate) fn receivers(&self) -> usize {
+        self.customers.receiver_count() + self.todos.receiver_count()
+    }
+
     /// The counts shared with the relay's tasks.
     pub(crate) fn tally(&self) -> Arc<Tally> {
         Arc::clone(&self.tally)
@@ -158,6 +165,9 @@ pub struct Events {
     /// triggers log the events and the relay's reader delivers them. Without it (SQLite)
     /// they go straight to [`Events::hub`].
     wakeups: Option<Arc<Wakeups>>,
+    /// On PostgreSQL, what a subscription waits for before it starts: this replica's row in
+    /// `change_listeners`, without which writes log nothing.
+    presence: Option<Arc<Presence>>,
 }
 
 impl Default for Events {
@@ -167,6 +177,7 @@ impl Default for Events {
         Self {
             hub: Hub::new(),
             wakeups: None,
+            presence: None,
         }
     }
 }
@@ -193,12 +204,13 @@ impl Change {
 }
 
 impl Events {
-    /// Events that travel through PostgreSQL: the relay's reader delivers to `hub` and is
-    /// woken through `wakeups`.
-    fn replicated(hub: Hub, wakeups: Arc<Wakeups>) -> Self {
+    /// Events that travel through PostgreSQL: the relay's reader delivers to `hub`, is
+    /// woken through `wakeups` and keeps this replica's row as `presence` asks.
+    fn replicated(hub: Hub, wakeups: Arc<Wakeups>, presence: Arc<Presence>) -> Self {
         Self {
             hub,
             wakeups: Some(wakeups),
+            presence: Some(presence),
         }
     }
 
@@ -230,24 +242,53 @@ impl Events {
 
     /// A new subscription to customer changes: every later event, in order; a subscriber
     /// that falls more than the channel's capacity behind skips what it missed (counted as
-    /// dropped).
-    pub fn customer_changes(&self) -> impl Stream<Item = CustomerEvent> + Send + 'static {
-        skipping(self.hub.customers.subscribe(), self.hub.tally())
+    /// dropped). On PostgreSQL it starts once this replica listens (at once if it already
+    /// does; [`EventsError::NotListening`] if the database does not take its row in time),
+    /// and ends with [`EventsError::Lapsed`] if the replica stops listening under it.
+    pub async fn customer_changes(
+        &self,
+    ) -> Result<impl Stream<Item = Result<CustomerEvent, EventsError>> + Send + 'static, EventsError>
+    {
+        let (receiver, watch) = self.started(|hub| hub.customers.subscribe()).await?;
+        Ok(skipping(receiver, self.hub.tally(), watch))
     }
 
     /// A new subscription to todo changes; see [`Events::customer_changes`].
-    pub fn todo_changes(&self) -> impl Stream<Item = TodoEvent> + Send + 'static {
-        skipping(self.hub.todos.subscribe(), self.hub.tally())
+    pub async fn todo_changes(
+        &self,
+    ) -> Result<impl Stream<Item = Result<TodoEvent, EventsError>> + Send + 'static, EventsError>
+    {
+        let (receiver, watch) = self.started(|hub| hub.todos.subscribe()).await?;
+        Ok(skipping(receiver, self.hub.tally(), watch))
     }
 
-    /// A raw receiver of customer changes, for tests that watch what is published.
-    pub fn subscribe_customers(&self) -> broadcast::Receiver<CustomerEvent> {
-        self.hub.customers.subscribe()
+    /// A raw receiver of customer changes, started as a subscription is, for tests that
+    /// watch what is published.
+    pub async fn subscribe_customers(
+        &self,
+    ) -> Result<broadcast::Receiver<CustomerEvent>, EventsError> {
+        Ok(self.started(|hub| hub.customers.subscribe()).await?.0)
     }
 
     /// A raw receiver of todo changes; see [`Events::subscribe_customers`].
-    pub fn subscribe_todos(&self) -> broadcast::Receiver<TodoEvent> {
-        self.hub.todos.subscribe()
+    pub async fn subscribe_todos(&self) -> Result<broadcast::Receiver<TodoEvent>, EventsError> {
+        Ok(self.started(|hub| hub.todos.subscribe()).await?.0)
+    }
+
+    /// Creates a receiver with `subscribe` once every later write's event is sure to reach
+    /// it: at once on SQLite; on PostgreSQL once this replica's listener row is live (the
+    /// row is kept until the receiver exists).
+    async fn started<R>(
+        &self,
+        subscribe: impl FnOnce(&Hub) -> R,
+    ) -> Result<(R, Option<Watch>), EventsError> {
+        let Some(presence) = &self.presence else {
+            return Ok((subscribe(&self.hub), None));
+        };
+        let ticket = presence.wait().await?;
+        let receiver = subscribe(&self.hub);
+        drop(ticket.hold);
+        Ok((receiver, Some(ticket.watch)))
     }
 
     /// This process's subscriptions and change events so far.
@@ -273,20 +314,34 @@ impl Events {
     }
 }
 
-/// A broadcast receiver as a stream that skips, and counts, what a slow subscriber missed.
+/// A broadcast receiver as a stream that skips, and counts, what a slow subscriber missed,
+/// and that ends with [`EventsError::Lapsed`] once `watch` says events may have been missed.
 fn skipping<T: Clone + Send + 'static>(
     receiver: broadcast::Receiver<T>,
     tally: Arc<Tally>,
-) -> impl Stream<Item = T> + Send + 'static {
-    futures::stream::unfold((receiver, tally), |(mut receiver, tally)| async move {
+    watch: Option<Watch>,
+) -> impl Stream<Item = Result<T, EventsError>> + Send + 'static {
+    futures::stream::unfold(Some((receiver, tally, watch)), |state| async move {
+        let (mut receiver, tally, mut watch) = state?;
         loop {
-            match receiver.recv().await {
-                Ok(event) => return Some((event, (receiver, tally))),
-                Err(RecvError::Lagged(skipped)) => {
+            let received = match watch.as_mut() {
+                // A lapse first: once the replica listens again, new events would arrive
+                // after a gap.
+                Some(watch) => tokio::select! {
+                    biased;
+                    () = watch.lapsed() => None,
+                    received = receiver.recv() => Some(received),
+                },
+                None => Some(receiver.recv().await),
+            };
+            match received {
+                None => return Some((Err(EventsError::Lapsed), None)),
+                Some(Ok(event)) => return Some((Ok(event), Some((receiver, tally, watch)))),
+                Some(Err(RecvError::Lagged(skipped))) => {
                     tally.dropped(skipped);
                     tracing::warn!(skipped, "a slow subscriber skipped change events");
                 }
-                Err(RecvError::Closed) => return None,
+                Some(Err(RecvError::Closed)) => return None,
             }
         }
     })

@@ -32,6 +32,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::log::{self, Position};
+use super::presence::{self, Presence};
 use super::wire::Notice;
 use super::{Change, Events, Hub};
 
@@ -45,8 +46,9 @@ pub const CHANNEL: &str = migration::WAKE_CHANNEL;
 const NOTIFY: &str = "NOTIFY customers_todos_changes";
 
 /// The `application_name` of the reader's connection, so that operators (and the tests)
-/// can tell it apart in `pg_stat_activity`.
-pub const APPLICATION_NAME: &str = "customers-todos events listener";
+/// can tell it apart in `pg_stat_activity` (and migration `m0006` can find replicas of older
+/// versions listening).
+pub const APPLICATION_NAME: &str = migration::LISTENER_APPLICATION_NAME;
 
 /// How long [`EventRelay::stop`] waits for the tasks to end and the connection to close.
 const STOP_TIMEOUT: Duration = Duration::from_secs(3);
@@ -84,14 +86,21 @@ const BATCH: i64 = 512;
 const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How the relay paces itself. [`start`] uses the defaults (a read every 500 ms when
-/// nothing wakes the reader, pruning every 60 s); tests shorten them.
+/// nothing wakes the reader, pruning every 60 s, a listener row live for 30 s and kept 5 s
+/// after the last subscriber left); tests shorten them.
 #[derive(Clone, Copy, Debug)]
 pub struct RelayOptions {
     /// How often the reader reads the log when nothing woke it.
     pub tick: Duration,
     /// How often the reader prunes the log, and so how long a reader may be away without
-    /// missing events.
+    /// missing events (at least `listener_ttl` on every replica).
     pub prune_interval: Duration,
+    /// How long this replica's row in `change_listeners` stays live after each refresh (it
+    /// is refreshed six times as often); a replica that cannot refresh it in time ends its
+    /// subscriptions.
+    pub listener_ttl: Duration,
+    /// How long the row stays after the last subscriber left.
+    pub listener_linger: Duration,
 }
 
 impl Default for RelayOptions {
@@ -99,6 +108,8 @@ impl Default for RelayOptions {
         Self {
             tick: TICK,
             prune_interval: PRUNE_INTERVAL,
+            listener_ttl: presence::TTL,
+            listener_linger: presence::LINGER,
         }
     }
 }
@@ -120,6 +131,17 @@ pub enum EventsError {
     /// Sending a wake-up failed; the other replicas read at their next tick.
     #[error("cannot wake the other replicas: {0}")]
     Wake(#[source] sea_orm::sqlx::Error),
+    /// A new subscription could not start: this replica could not tell the database, in
+    /// time, that it listens (so writes would not log their events for it).
+    #[error("change events cannot be received now: the database is out of reach; retry later")]
+    NotListening,
+    /// A running subscription ended: this replica could not keep telling the database that it
+    /// listens, so events may have been missed; subscribe again (and refetch).
+    #[error(
+        "change events may have been missed while the database was out of reach; subscribe \
+         again"
+    )]
+    Lapsed,
 }
 
 /// What wakes the two tasks: this process's writes, once committed ([`Events::publish`]).
@@ -197,25 +219,37 @@ pub async fn start_with(
 
     let hub = Hub::new();
     let wakeups = Arc::new(Wakeups::default());
+    let presence = Arc::new(Presence::new());
     let (stop, stopped) = watch::channel(false);
     let reader = Reader {
         pool: listener_pool.clone(),
         hub: hub.clone(),
         wakeups: Arc::clone(&wakeups),
+        presence: Arc::clone(&presence),
         position,
         options,
+        until: None,
+        refreshed: Instant::now(),
+        idle_since: None,
+        next_look: Instant::now(),
     };
     let tasks = vec![
         tokio::spawn(reader.run(listener, stopped.clone())),
-        tokio::spawn(wake_others(pool, Arc::clone(&wakeups), stopped)),
+        tokio::spawn(wake_others(
+            pool,
+            Arc::clone(&wakeups),
+            Arc::clone(&presence),
+            stopped,
+        )),
     ];
     tracing::debug!(
         channel = CHANNEL,
         tx = position.tx,
+        replica = presence.replica(),
         "relaying change events through PostgreSQL"
     );
     Ok((
-        Events::replicated(hub, wakeups),
+        Events::replicated(hub, wakeups, presence),
         EventRelay {
             stop: Some(stop),
             tasks,
@@ -269,12 +303,18 @@ async fn connect_listener(pool: &PgPool) -> Result<PgListener, EventsError> {
 
 /// The waker task: after this process's writes commit, one `NOTIFY` through the pool for
 /// however many committed while the previous one was on its way or in the [`WAKE_GAP`]
-/// after it; a last one at stop if a write is still unannounced.
+/// after it; a last one at stop if a write is still unannounced. None while no replica
+/// listens (the writes logged nothing to read).
 ///
 /// Sent as a simple query (one message, one round trip, no parameters), so a
 /// transaction-mode pooler runs it whole on one server connection, and straight on sqlx's
 /// pool: it is the relay's housekeeping, not a statement of any request.
-async fn wake_others(pool: PgPool, wakeups: Arc<Wakeups>, mut stopped: watch::Receiver<bool>) {
+async fn wake_others(
+    pool: PgPool,
+    wakeups: Arc<Wakeups>,
+    presence: Arc<Presence>,
+    mut stopped: watch::Receiver<bool>,
+) {
     loop {
         let last = tokio::select! {
             biased;
@@ -284,6 +324,12 @@ async fn wake_others(pool: PgPool, wakeups: Arc<Wakeups>, mut stopped: watch::Re
         // At stop, only if a write is waiting for its wake-up.
         if last && futures::FutureExt::now_or_never(wakeups.others.notified()).is_none() {
             break;
+        }
+        if !presence.anyone() {
+            if last {
+                break;
+            }
+            continue;
         }
         if let Err(error) = sea_orm::sqlx::raw_sql(NOTIFY).execute(&pool).await {
             let error = EventsError::Wake(error);
@@ -303,13 +349,24 @@ async fn wake_others(pool: PgPool, wakeups: Arc<Wakeups>, mut stopped: watch::Re
     tracing::debug!("the change-event waker stopped");
 }
 
-/// The reader task's state: where it stands in the log, and what it delivers to.
+/// The reader task's state: where it stands in the log, what it delivers to, and this
+/// replica's row in `change_listeners`.
 struct Reader {
     pool: PgPool,
     hub: Hub,
     wakeups: Arc<Wakeups>,
+    presence: Arc<Presence>,
     position: Position,
     options: RelayOptions,
+    /// While this replica has a row: when it expires, as far as this process can tell (the
+    /// last refresh's send time plus the TTL; the database's own expiry is later).
+    until: Option<Instant>,
+    /// When the row was last written.
+    refreshed: Instant,
+    /// Since when this replica has had no subscriber, while it has a row.
+    idle_since: Option<Instant>,
+    /// While it has none: when to look again whether any replica listens.
+    next_look: Instant,
 }
 
 /// What ended the reader's wait.
@@ -318,6 +375,8 @@ enum Woken {
     Write,
     /// A wake-up from another replica (or the connection's loss and recovery).
     Notification(Result<Option<PgNotification>, sea_orm::sqlx::Error>),
+    /// A new subscription wants this replica's row.
+    Asked,
     /// Its timer: a tick, or a look again at rows held back.
     Timer,
 }
@@ -338,7 +397,8 @@ struct HeldBack {
 
 impl Reader {
     /// Reads the log and delivers its events until stopped, getting its connection back (and
-    /// `LISTEN`ing again) whenever it is lost, and reading on from where it stood.
+    /// `LISTEN`ing again) whenever it is lost, and reading on from where it stood; keeps
+    /// this replica's row in `change_listeners` while it has subscribers.
     async fn run(mut self, listener: PgListener, mut stopped: watch::Receiver<bool>) {
         let mut listener = Some(listener);
         let mut retry = RETRY_MIN;
@@ -347,7 +407,9 @@ impl Reader {
             bound: None,
             due: Instant::now(),
         };
+        let mut look = false;
         loop {
+            self.check_lapse();
             let Some(active) = listener.as_mut() else {
                 let connected = tokio::select! {
                     biased;
@@ -377,42 +439,65 @@ impl Reader {
             };
 
             let last_read = Instant::now();
-            let caught_up = match self.catch_up(active, &mut held).await {
-                Ok(()) => self.prune_if_due(active, &mut pruning).await,
-                Err(error) => Err(error),
+            // While the row is live, the work must be done before it would expire.
+            let deadline = self.until;
+            let work = self.work(active, &mut held, &mut pruning, std::mem::take(&mut look));
+            let done = match deadline {
+                Some(deadline) => tokio::time::timeout_at(deadline, work).await.ok(),
+                None => Some(work.await),
             };
-            if let Err(error) = caught_up {
-                let error = EventsError::Receive(error);
-                tracing::warn!(
-                    %error,
-                    "the change-event listener lost its database connection; reconnecting \
-                     (events written meanwhile are read when it is back)"
-                );
-                // Returns the connection to the pool, which tests it before handing it out
-                // again.
-                listener = None;
-                continue;
+            match done {
+                Some(Ok(())) => {}
+                Some(Err(error)) => {
+                    let error = EventsError::Receive(error);
+                    tracing::warn!(
+                        %error,
+                        "the change-event listener lost its database connection; reconnecting \
+                         (events written meanwhile are read when it is back)"
+                    );
+                    // Returns the connection to the pool, which tests it before handing it
+                    // out again.
+                    listener = None;
+                    continue;
+                }
+                None => {
+                    tracing::warn!(
+                        "the change-event listener's database work did not finish before its \
+                         listener row would expire; reconnecting"
+                    );
+                    listener = None;
+                    continue;
+                }
             }
 
+            let listening = self.until.is_some();
             let pause = if held.since.is_some() {
                 held.pause
             } else {
                 self.options.tick
             };
+            let pause = if listening {
+                pause.min(self.refresh_interval())
+            } else {
+                pause
+            };
             let woken = tokio::select! {
                 biased;
                 () = stop_requested(&mut stopped) => break,
                 received = active.try_recv() => Woken::Notification(received),
-                () = self.wakeups.reader.notified() => Woken::Write,
+                () = self.wakeups.reader.notified(), if listening => Woken::Write,
+                () = self.presence.asked(), if !listening => Woken::Asked,
                 () = tokio::time::sleep(pause) => Woken::Timer,
             };
             let woken = match woken {
                 Woken::Write => true,
-                Woken::Timer => false,
+                Woken::Timer | Woken::Asked => false,
                 // Wake-ups carry nothing: take every one already here with this one.
                 Woken::Notification(Ok(Some(_))) => {
                     while active.next_buffered().is_some() {}
-                    true
+                    // Perhaps a replica that started listening: its wake-ups matter.
+                    look = !self.presence.anyone();
+                    listening
                 }
                 // `try_recv` has already reconnected and run LISTEN again.
                 Woken::Notification(Ok(None)) => {
@@ -438,7 +523,126 @@ impl Reader {
                 }
             }
         }
+        if self.until.is_some()
+            && let Some(active) = listener.as_mut()
+        {
+            let withdrawn = tokio::time::timeout(
+                STOP_TIMEOUT / 3,
+                presence::withdraw(active, self.presence.replica()),
+            )
+            .await;
+            if !matches!(withdrawn, Ok(Ok(()))) {
+                tracing::warn!(
+                    "could not remove this replica's listener row; it expires on its own"
+                );
+            }
+            self.presence.withdrawn();
+        }
         tracing::debug!("the change-event listener stopped");
+    }
+
+    /// One round of the reader's database work: the listener row, the log (while this
+    /// replica listens) or a look at whether anyone does (while it does not, once per tick
+    /// or when `look`), and pruning.
+    async fn work(
+        &mut self,
+        connection: &mut PgListener,
+        held: &mut HeldBack,
+        pruning: &mut Pruning,
+        look: bool,
+    ) -> Result<(), sea_orm::sqlx::Error> {
+        self.keep_row(connection).await?;
+        if self.until.is_some() {
+            self.catch_up(connection, held).await?;
+        } else {
+            *held = HeldBack::default();
+            let now = Instant::now();
+            if look || now >= self.next_look {
+                self.presence
+                    .set_anyone(presence::anyone(connection).await?);
+                self.next_look = now + self.options.tick;
+            }
+        }
+        self.prune_if_due(connection, pruning).await
+    }
+
+    /// How often the row is refreshed.
+    fn refresh_interval(&self) -> Duration {
+        self.options.listener_ttl / 6
+    }
+
+    /// Writes this replica's row when a subscriber wants it, refreshes it while there are
+    /// subscribers, and removes it once there have been none for a while.
+    async fn keep_row(&mut self, connection: &mut PgListener) -> Result<(), sea_orm::sqlx::Error> {
+        let wanted = self.hub.receivers() > 0 || self.presence.waiting();
+        let now = Instant::now();
+        let lingered = if wanted {
+            self.idle_since = None;
+            false
+        } else {
+            *self.idle_since.get_or_insert(now) + self.options.listener_linger <= now
+        };
+        let replica = self.presence.replica();
+        let ttl = self.options.listener_ttl;
+        match self.until {
+            None if wanted => {
+                let horizon = presence::announce(connection, replica, ttl).await?;
+                self.until = Some(now + ttl);
+                self.refreshed = now;
+                // A write that sees the row runs after it committed, so in a transaction that
+                // was still open under that statement's snapshot, or a later one.
+                self.position = self.position.max(Position {
+                    tx: horizon,
+                    seq: 0,
+                });
+                self.presence.listening();
+                // Replicas that thought nobody listened look again: their writes' wake-ups
+                // now matter.
+                sea_orm::sqlx::raw_sql(NOTIFY)
+                    .execute(&mut *connection)
+                    .await?;
+                tracing::debug!(
+                    replica,
+                    tx = horizon,
+                    "listening: writes log their change events"
+                );
+            }
+            None => {}
+            Some(_) if lingered => {
+                presence::withdraw(connection, replica).await?;
+                self.until = None;
+                self.idle_since = None;
+                self.presence.withdrawn();
+                tracing::debug!(
+                    replica,
+                    "no subscribers left: writes stop logging for this replica"
+                );
+            }
+            Some(_) if now >= self.refreshed + self.refresh_interval() => {
+                presence::announce(connection, replica, ttl).await?;
+                self.until = Some(now + ttl);
+                self.refreshed = now;
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Ends the current subscriptions if the row may have expired before it was refreshed:
+    /// writes may have stopped logging, so events may be missing.
+    fn check_lapse(&mut self) {
+        if let Some(until) = self.until
+            && Instant::now() >= until
+        {
+            self.until = None;
+            self.idle_since = None;
+            self.presence.lapsed();
+            tracing::warn!(
+                replica = self.presence.replica(),
+                "this replica could not refresh its listener row in time, so change events may \
+                 have been missed; its subscriptions are ended (clients subscribe again)"
+            );
+        }
     }
 
     /// Reads and delivers every row below the horizon after the reader's position; notes
@@ -493,6 +697,13 @@ impl Reader {
         if let Some(bound) = pruning.bound {
             let pruned = log::prune(connection, bound).await?;
             tracing::debug!(pruned, "pruned the change log");
+        }
+        let swept = presence::sweep(connection).await?;
+        if swept > 0 {
+            tracing::info!(
+                swept,
+                "removed the expired listener rows of replicas that stopped"
+            );
         }
         pruning.bound = Some(log::horizon(connection).await?);
         pruning.due = Instant::now() + self.options.prune_interval;

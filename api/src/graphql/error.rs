@@ -159,6 +159,15 @@ pub fn from_service(error: &ServiceError) -> GqlError {
     }
 }
 
+/// Maps a subscription that cannot start, or that had to end, because change events cannot
+/// be relied on (this replica cannot tell the database it listens): `SERVICE_UNAVAILABLE`,
+/// for the client to subscribe again later.
+pub fn from_events(error: &crate::events::EventsError) -> GqlError {
+    tracing::warn!(%error, "a subscription could not start or had to end");
+    GqlError::new(error.to_string())
+        .extend_with(|_, extensions| extensions.set("code", Code::ServiceUnavailable.as_str()))
+}
+
 /// Maps a failed batch: the item's error, with `extensions.index` naming the item.
 pub fn from_batch(error: &service::BatchError) -> GqlError {
     let mapped = from_service(&error.error);

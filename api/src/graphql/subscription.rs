@@ -4,7 +4,7 @@ use async_graphql::{Context, ErrorExtensions, Result, SimpleObject, Subscription
 use futures::Stream;
 
 use super::customer::Customer;
-use super::error::Code;
+use super::error::{Code, from_events};
 use super::todo::Todo;
 use super::viewer::viewer;
 use crate::auth::Identity;
@@ -36,7 +36,7 @@ pub struct TodoChange {
 /// last item (SPEC 5.1); a subscriber without an expiring token keeps it open.
 fn until_expiry<T: Send + 'static>(
     ctx: &Context<'_>,
-    stream: impl Stream<Item = T> + Send + 'static,
+    stream: impl Stream<Item = Result<T>> + Send + 'static,
 ) -> impl Stream<Item = Result<T>> + Send + 'static {
     use futures::StreamExt;
     let expires_at = ctx
@@ -64,7 +64,7 @@ fn until_expiry<T: Send + 'static>(
             })
     })
     .filter_map(futures::future::ready);
-    stream.map(Ok).take_until(expired).chain(ending)
+    stream.take_until(expired).chain(ending)
 }
 
 /// The root of every subscription.
@@ -80,16 +80,23 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = Result<CustomerChange>>> {
         let own = viewer(ctx)?.own_customer();
-        let changes = ctx.data::<Events>()?.customer_changes();
+        let changes = ctx
+            .data::<Events>()?
+            .customer_changes()
+            .await
+            .map_err(|error| from_events(&error))?;
         // A customer principal hears only of its own row (SPEC 5.2).
         let changes = futures::StreamExt::filter_map(changes, move |event| {
-            let change = own
-                .is_none_or(|own| own == event.customer_id)
-                .then(|| CustomerChange {
-                    kind: event.kind,
-                    customer_id: event.customer_id,
-                    customer: event.customer.map(Customer::from),
-                });
+            let change = match event {
+                Ok(event) => own.is_none_or(|own| own == event.customer_id).then(|| {
+                    Ok(CustomerChange {
+                        kind: event.kind,
+                        customer_id: event.customer_id,
+                        customer: event.customer.map(Customer::from),
+                    })
+                }),
+                Err(error) => Some(Err(from_events(&error))),
+            };
             async move { change }
         });
         Ok(until_expiry(ctx, changes))
@@ -103,7 +110,11 @@ impl SubscriptionRoot {
         customer_id: Option<i32>,
     ) -> Result<impl Stream<Item = Result<TodoChange>>> {
         let own = viewer(ctx)?.own_customer();
-        let changes = ctx.data::<Events>()?.todo_changes();
+        let changes = ctx
+            .data::<Events>()?
+            .todo_changes()
+            .await
+            .map_err(|error| from_events(&error))?;
         // A customer principal hears only of todos linked to it (after the change; before it,
         // for a delete), whatever it asked for.
         let wanted = move |event: &crate::events::TodoEvent| {
@@ -111,11 +122,16 @@ impl SubscriptionRoot {
                 && own.is_none_or(|own| event.customer_id == Some(own))
         };
         let changes = futures::StreamExt::filter_map(changes, move |event| {
-            let change = wanted(&event).then(|| TodoChange {
-                kind: event.kind,
-                todo_id: event.todo_id,
-                todo: event.todo.map(Todo::from),
-            });
+            let change = match event {
+                Ok(event) => wanted(&event).then(|| {
+                    Ok(TodoChange {
+                        kind: event.kind,
+                        todo_id: event.todo_id,
+                        todo: event.todo.map(Todo::from),
+                    })
+                }),
+                Err(error) => Some(Err(from_events(&error))),
+            };
             async move { change }
         });
         Ok(until_expiry(ctx, changes))
