@@ -11,7 +11,9 @@
 //!   `m0005_change_log`), and every replica's reader (started by [`start`]) reads the log
 //!   in one order all replicas share and turns its rows into local broadcasts, its own
 //!   writes' included; `NOTIFY` on [`CHANNEL`] tells readers when to look. See
-//!   [`EventRelay`] for why even local events take the round trip.
+//!   [`EventRelay`] for why even local events take the round trip. The triggers log only
+//!   while some replica has subscribers (migration `m0006_change_listeners`), so a
+//!   subscription starts once its replica is registered as a listener.
 
 mod log;
 mod presence;
@@ -109,7 +111,8 @@ pub struct EventCounts {
     /// Open subscriptions (customer and todo changes).
     pub subscriptions: usize,
     /// Events published after a write committed: delivered in-process (SQLite) or logged
-    /// by the write's own transaction (PostgreSQL).
+    /// by the write's own transaction (PostgreSQL, while some replica listens; counted
+    /// either way).
     pub published: u64,
     /// Events lost: skipped by a subscriber too slow to keep up (one per subscriber and
     /// event).

@@ -13,10 +13,13 @@
 //!   ([`RelayOptions::tick`], which also brings rows changed with plain SQL), it reads the log on from
 //!   where it stands ([`super::log`]) and broadcasts each event to the local subscribers.
 //!   Its position survives a lost connection, so events written meanwhile still arrive;
-//!   it also prunes the log;
+//!   it also prunes the log. It reads only while this replica has subscribers, and keeps
+//!   meanwhile the replica's row in `change_listeners`, without which writes log nothing
+//!   ([`super::presence`]);
 //! - the **waker** sends one payload-less `NOTIFY` on [`CHANNEL`] through the pool after
 //!   this process's writes commit (one for however many committed while the last was on
-//!   its way), so other replicas read at once rather than at their next tick.
+//!   its way), so other replicas read at once rather than at their next tick; none while no
+//!   replica listens.
 
 use std::sync::Arc;
 use std::time::Duration;
