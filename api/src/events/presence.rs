@@ -17,6 +17,8 @@
 //!   say) may have missed events: it ends its subscriptions with an error, so that their
 //!   clients subscribe again and refetch, rather than letting them wait for what never comes.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -163,7 +165,7 @@ impl Presence {
             };
         Ok(Ticket {
             hold,
-            watch: Watch { state, lapses },
+            watch: Watch::new(state, lapses),
         })
     }
 }
@@ -188,25 +190,40 @@ pub(crate) struct Ticket<'a> {
 }
 
 /// Tells a running subscription that its replica's row lapsed after it started.
-#[derive(Debug)]
+///
+/// The wait is one future kept for the subscription's life, so that it registers with the
+/// state's channel once, not again each time the subscription takes an event.
 pub(crate) struct Watch {
-    state: watch::Receiver<State>,
-    lapses: u64,
+    lapse: Pin<Box<dyn Future<Output = ()> + Send>>,
+}
+
+impl std::fmt::Debug for Watch {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Watch").finish_non_exhaustive()
+    }
 }
 
 impl Watch {
-    /// Resolves once the row has lapsed since the subscription started (never, if the
-    /// relay goes away first: the subscription then ends with its channel).
-    pub(crate) async fn lapsed(&mut self) {
-        let lapses = self.lapses;
-        if self
-            .state
-            .wait_for(|state| state.lapses != lapses)
-            .await
-            .is_err()
-        {
-            std::future::pending::<()>().await;
+    /// Watches `state` for a lapse after the `lapses` a subscription started under.
+    fn new(mut state: watch::Receiver<State>, lapses: u64) -> Self {
+        Self {
+            lapse: Box::pin(async move {
+                // The relay went away first: the subscription then ends with its channel.
+                if state
+                    .wait_for(|state| state.lapses != lapses)
+                    .await
+                    .is_err()
+                {
+                    std::future::pending::<()>().await;
+                }
+            }),
         }
+    }
+
+    /// Resolves once the row has lapsed since the subscription started; not to be awaited
+    /// again after it resolved.
+    pub(crate) async fn lapsed(&mut self) {
+        self.lapse.as_mut().await;
     }
 }
 
