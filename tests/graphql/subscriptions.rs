@@ -383,12 +383,13 @@ async fn an_older_transaction_that_commits_late_is_delivered_in_its_place_not_sk
     other.close().await.ok();
 }
 
-/// Rows in the change log.
-async fn logged(app: &TestApp) -> i64 {
+/// The `count(*) AS n` that `sql` selects with `values`.
+async fn count(app: &TestApp, sql: &str, values: Vec<sea_orm::Value>) -> i64 {
     app.db
-        .query_one_raw(Statement::from_string(
+        .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT count(*) AS n FROM change_log",
+            sql,
+            values,
         ))
         .await
         .expect("count")
@@ -397,22 +398,35 @@ async fn logged(app: &TestApp) -> i64 {
         .expect("n")
 }
 
+/// Rows in the change log.
+async fn logged(app: &TestApp) -> i64 {
+    count(app, "SELECT count(*) AS n FROM change_log", vec![]).await
+}
+
+/// A second relay on the app's database (another replica's), paced by `options`.
+async fn second_relay(
+    app: &TestApp,
+    options: api::events::RelayOptions,
+) -> (api::events::Events, api::events::EventRelay) {
+    api::events::start_with(&app.db, app.database_url(), options)
+        .await
+        .expect("a second relay")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "PostgreSQL: run with --ignored and TEST_DATABASE_URL set"]
 /// A second relay on the same database (a replica) that prunes every 200 ms: it still
 /// delivers every event, and the log empties behind the readers instead of growing.
 async fn the_change_log_is_pruned_behind_the_readers() {
     let app = TestApp::spawn(Backend::Postgres).await;
-    let (events, relay) = api::events::start_with(
-        &app.db,
-        app.database_url(),
+    let (events, relay) = second_relay(
+        &app,
         api::events::RelayOptions {
             prune_interval: Duration::from_millis(200),
             ..api::events::RelayOptions::default()
         },
     )
-    .await
-    .expect("a second relay");
+    .await;
     let mut here = app
         .state
         .events
@@ -507,31 +521,22 @@ async fn a_slow_subscriber_blocks_neither_writers_nor_other_subscribers(app: Tes
 
 /// Rows in the change log that mention `text`.
 async fn logged_mentioning(app: &TestApp, text: &str) -> i64 {
-    app.db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT count(*) AS n FROM change_log WHERE strpos(payload, $1) > 0",
-            [text.into()],
-        ))
-        .await
-        .expect("count")
-        .expect("a row")
-        .try_get::<i64>("", "n")
-        .expect("n")
+    count(
+        app,
+        "SELECT count(*) AS n FROM change_log WHERE strpos(payload, $1) > 0",
+        vec![text.into()],
+    )
+    .await
 }
 
 /// Live rows in `change_listeners`.
 async fn listeners(app: &TestApp) -> i64 {
-    app.db
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT count(*) AS n FROM change_listeners WHERE expires_at > now()",
-        ))
-        .await
-        .expect("count")
-        .expect("a row")
-        .try_get::<i64>("", "n")
-        .expect("n")
+    count(
+        app,
+        "SELECT count(*) AS n FROM change_listeners WHERE expires_at > now()",
+        vec![],
+    )
+    .await
 }
 
 /// Waits (at most 15 s) until `change_listeners` holds `expected` live rows.
@@ -554,16 +559,14 @@ async fn until_listeners(app: &TestApp, expected: i64) {
 /// once its replica's row is committed), none again once its replica gave up the row.
 async fn writes_log_their_events_only_while_a_replica_listens() {
     let app = TestApp::spawn(Backend::Postgres).await;
-    let (events, relay) = api::events::start_with(
-        &app.db,
-        app.database_url(),
+    let (events, relay) = second_relay(
+        &app,
         api::events::RelayOptions {
             listener_linger: Duration::from_millis(100),
             ..api::events::RelayOptions::default()
         },
     )
-    .await
-    .expect("a second relay");
+    .await;
 
     app.create_customer("Before", "Anyone", "before@example.com")
         .await;
@@ -604,16 +607,14 @@ async fn writes_log_their_events_only_while_a_replica_listens() {
 /// again.
 async fn a_replica_that_cannot_keep_its_listener_row_ends_its_subscriptions() {
     let app = TestApp::spawn(Backend::Postgres).await;
-    let (events, relay) = api::events::start_with(
-        &app.db,
-        app.database_url(),
+    let (events, relay) = second_relay(
+        &app,
         api::events::RelayOptions {
             listener_ttl: Duration::from_secs(1),
             ..api::events::RelayOptions::default()
         },
     )
-    .await
-    .expect("a second relay");
+    .await;
     let mut changes = Box::pin(events.customer_changes().await.expect("subscribed"));
     app.create_customer("Before", "Lapse", "before@example.com")
         .await;

@@ -297,7 +297,7 @@ impl Events {
     /// This process's subscriptions and change events so far.
     pub fn counts(&self) -> EventCounts {
         EventCounts {
-            subscriptions: self.customer_subscribers() + self.todo_subscribers(),
+            subscriptions: self.hub.receivers(),
             published: self.hub.tally.published.load(Ordering::Relaxed),
             dropped: self.hub.tally.dropped.load(Ordering::Relaxed),
         }
