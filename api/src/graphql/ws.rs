@@ -12,7 +12,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket as Socket};
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 
 use super::pipeline::CodedExecutor;
 use crate::auth::Auth;
@@ -35,6 +35,10 @@ const REFUSED: &str = "Forbidden: a valid bearer token is required";
 /// subscriber cost about 160 KiB; GraphQL messages are a few hundred bytes, and a larger one
 /// still arrives whole (the buffer grows for it).
 const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
+
+/// At most this many frames that are ready together go out in one write; the cap keeps one
+/// busy socket from holding its worker thread for long.
+const BATCH_FRAMES: usize = 64;
 
 /// Upgrades to a GraphQL WebSocket in the subprotocol the client offered first.
 pub async fn graphql_ws(
@@ -90,6 +94,28 @@ fn token(payload: &serde_json::Value) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A protocol message as the frame that carries it: a refused `connection_init` (noted in
+/// `refused` on the legacy protocol, which reports it as a message) closes with
+/// [`FORBIDDEN`].
+fn frame(message: WsMessage, protocol: WebSocketProtocols, refused: &mut bool) -> Message {
+    match message {
+        WsMessage::Text(text) => {
+            // The legacy protocol reports a refused init as a message, then stops.
+            *refused |= protocol == WebSocketProtocols::SubscriptionsTransportWS
+                && text.contains("connection_error")
+                && text.contains(REFUSED);
+            Message::Text(text.into())
+        }
+        WsMessage::Close(code, reason) => {
+            let code = if reason == REFUSED { FORBIDDEN } else { code };
+            Message::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            }))
+        }
+    }
+}
+
 /// Runs the socket: GraphQL messages in, responses out, a refused `connection_init` closed
 /// with [`FORBIDDEN`], and the whole socket closed with [`GOING_AWAY`] when the service
 /// stops.
@@ -142,24 +168,32 @@ async fn serve(
             }
         };
         let Some(message) = message else { break };
-        let message = match message {
-            WsMessage::Text(text) => {
-                // The legacy protocol reports a refused init as a message, then stops.
-                refused |= protocol == WebSocketProtocols::SubscriptionsTransportWS
-                    && text.contains("connection_error")
-                    && text.contains(REFUSED);
-                Message::Text(text.into())
-            }
-            WsMessage::Close(code, reason) => {
-                let code = if reason == REFUSED { FORBIDDEN } else { code };
-                Message::Close(Some(CloseFrame {
-                    code,
-                    reason: reason.into(),
-                }))
-            }
-        };
-        if sink.send(message).await.is_err() {
+        if sink.feed(frame(message, protocol, &mut refused)).await.is_err() {
             return;
+        }
+        // Whatever else is ready already goes out in the same write: under load a
+        // subscriber's events queue up, and a write (a system call, and the loopback or
+        // network stack under it) for every frame was most of what delivering them cost.
+        let mut ended = false;
+        for _ in 1..BATCH_FRAMES {
+            match output.next().now_or_never() {
+                Some(Some(message)) => {
+                    if sink.feed(frame(message, protocol, &mut refused)).await.is_err() {
+                        return;
+                    }
+                }
+                Some(None) => {
+                    ended = true;
+                    break;
+                }
+                None => break,
+            }
+        }
+        if sink.flush().await.is_err() {
+            return;
+        }
+        if ended {
+            break;
         }
     }
     if refused {
