@@ -168,7 +168,11 @@ async fn serve(
             }
         };
         let Some(message) = message else { break };
-        if sink.feed(frame(message, protocol, &mut refused)).await.is_err() {
+        if sink
+            .feed(frame(message, protocol, &mut refused))
+            .await
+            .is_err()
+        {
             return;
         }
         // Whatever else is ready already goes out in the same write: under load a
@@ -178,7 +182,11 @@ async fn serve(
         for _ in 1..BATCH_FRAMES {
             match output.next().now_or_never() {
                 Some(Some(message)) => {
-                    if sink.feed(frame(message, protocol, &mut refused)).await.is_err() {
+                    if sink
+                        .feed(frame(message, protocol, &mut refused))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
